@@ -1,0 +1,144 @@
+/**
+ * The one contract between the UI and the app. Each service is declared once:
+ * method name -> argument schema (a zod tuple, validated at every transport
+ * boundary) and result type. Electron binds it to ipcMain.handle, browser mode
+ * to HTTP; the renderer gets the same typed client either way.
+ */
+import { z } from 'zod';
+import type {
+  AppInfo,
+  ImageListPage,
+  ImageRow,
+  ImportReport,
+  LabelClass,
+  ProjectInfo,
+  RecentProject,
+} from './types';
+import { IMAGE_STATUSES } from './types';
+
+interface MethodSpec<A extends z.ZodTuple, R> {
+  readonly args: A;
+  /** phantom: carries the result type only */
+  readonly result?: R;
+}
+function method<R>() {
+  return <A extends z.ZodTuple>(args: A): MethodSpec<A, R> => ({ args });
+}
+
+const MAX_PATH = 4096;
+const absPath = z
+  .string()
+  .min(1, 'a path is required')
+  .max(MAX_PATH)
+  .refine((p) => !p.includes('\0'), 'path contains a NUL byte');
+const projectId = z.string().regex(/^[0-9a-f-]{36}$/, 'not a project id');
+const imageId = z.number().int().positive();
+const status = z.enum(IMAGE_STATUSES);
+const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must be #rrggbb');
+const className = z.string().trim().min(1).max(100);
+
+export const contract = {
+  app: {
+    info: method<AppInfo>()(z.tuple([])),
+    /** native folder picker (Electron only; browser mode answers not-available) */
+    pickDirectory: method<string | null>()(z.tuple([z.object({ title: z.string().max(200).optional() }).strict()])),
+  },
+  projects: {
+    listRecent: method<RecentProject[]>()(z.tuple([])),
+    create: method<ProjectInfo>()(
+      z.tuple([
+        z
+          .object({
+            dir: absPath,
+            name: z.string().trim().min(1).max(200),
+            classes: z.array(z.object({ name: className, color: color.optional() }).strict()).max(255).optional(),
+          })
+          .strict(),
+      ]),
+    ),
+    open: method<ProjectInfo>()(z.tuple([z.object({ dir: absPath }).strict()])),
+    get: method<ProjectInfo>()(z.tuple([projectId])),
+    close: method<void>()(z.tuple([projectId])),
+    forgetRecent: method<void>()(z.tuple([absPath])),
+  },
+  classes: {
+    list: method<LabelClass[]>()(z.tuple([projectId])),
+    create: method<LabelClass>()(z.tuple([projectId, z.object({ name: className, color: color.optional() }).strict()])),
+    update: method<LabelClass>()(
+      z.tuple([
+        projectId,
+        z.number().int().positive(),
+        z.object({ name: className.optional(), color: color.optional(), hidden: z.boolean().optional(), locked: z.boolean().optional() }).strict(),
+      ]),
+    ),
+  },
+  images: {
+    list: method<ImageListPage>()(
+      z.tuple([
+        projectId,
+        z
+          .object({
+            status: status.nullable().optional(),
+            search: z.string().max(500).optional(),
+            offset: z.number().int().min(0).optional(),
+            limit: z.number().int().min(1).max(5000).optional(),
+            sort: z.enum(['added', 'name']).optional(),
+          })
+          .strict(),
+      ]),
+    ),
+    get: method<ImageRow>()(z.tuple([projectId, imageId])),
+    setStatus: method<number>()(z.tuple([projectId, z.array(imageId).min(1).max(100_000), status])),
+  },
+  imports: {
+    /** starts an import job; progress and the final report arrive as events */
+    start: method<{ jobId: string }>()(
+      z.tuple([
+        projectId,
+        z
+          .object({
+            paths: z.array(absPath).min(1).max(100_000),
+            recursive: z.boolean().optional(),
+            mode: z.enum(['reference', 'copy']).optional(),
+            maxPixels: z.number().int().positive().optional(),
+          })
+          .strict(),
+      ]),
+    ),
+    cancel: method<boolean>()(z.tuple([z.string().uuid()])),
+    /** the report of a finished job, or null while it runs */
+    report: method<ImportReport | null>()(z.tuple([z.string().uuid()])),
+  },
+} as const;
+
+export type Contract = typeof contract;
+export type ServiceName = keyof Contract;
+export type MethodName<S extends ServiceName> = keyof Contract[S] & string;
+
+type ArgsOf<M> = M extends MethodSpec<infer A, unknown> ? z.input<A> : never;
+type ResultOf<M> = M extends MethodSpec<z.ZodTuple, infer R> ? R : never;
+
+/** What a service implementation provides (arguments already validated). */
+export type ServiceImpl = {
+  [S in ServiceName]: {
+    [M in keyof Contract[S]]: (...args: ArgsOf<Contract[S][M]>) => Promise<ResultOf<Contract[S][M]>> | ResultOf<Contract[S][M]>;
+  };
+};
+
+/** What the renderer calls: every method is async, whatever the transport. */
+export type ServiceClient = {
+  [S in ServiceName]: {
+    [M in keyof Contract[S]]: (...args: ArgsOf<Contract[S][M]>) => Promise<ResultOf<Contract[S][M]>>;
+  };
+};
+
+/** `service.method`, the channel name used on every transport. */
+export function channelOf(service: string, method: string): string {
+  return `${service}.${method}`;
+}
+
+export function allChannels(): string[] {
+  const out: string[] = [];
+  for (const [s, methods] of Object.entries(contract)) for (const m of Object.keys(methods)) out.push(channelOf(s, m));
+  return out;
+}

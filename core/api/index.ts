@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './types';
+export * from './contract';
+export * from './events';
+export * from './rpc';
+export * from './client';

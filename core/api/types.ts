@@ -1,0 +1,125 @@
+/** Plain data shapes that cross the process boundary (JSON-serialisable). */
+
+export const IMAGE_STATUSES = ['unlabeled', 'in_progress', 'done', 'reviewed'] as const;
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+
+export type StorageMode = 'reference' | 'copy';
+
+export interface LabelClass {
+  id: number;
+  name: string;
+  /** #rrggbb */
+  color: string;
+  /** value written in semantic masks; 0 is background and never a class */
+  index: number;
+  hidden: boolean;
+  locked: boolean;
+}
+
+export interface ProjectInfo {
+  id: string;
+  name: string;
+  dir: string;
+  createdAt: string;
+  imageCount: number;
+  statusCounts: Record<ImageStatus, number>;
+  classes: LabelClass[];
+}
+
+export interface RecentProject {
+  id: string;
+  name: string;
+  dir: string;
+  lastOpenedAt: string;
+  /** false when the folder or its database has gone missing since */
+  exists: boolean;
+}
+
+export interface ImageRow {
+  id: number;
+  fileName: string;
+  /** absolute path of the pixels on disk (inside the project when copied) */
+  path: string;
+  storage: StorageMode;
+  hash: string;
+  sizeBytes: number;
+  format: string;
+  width: number;
+  height: number;
+  bitDepth: number;
+  channels: number;
+  status: ImageStatus;
+  addedAt: string;
+}
+
+export interface ImageListQuery {
+  status?: ImageStatus | null;
+  /** case-insensitive substring of the file name */
+  search?: string;
+  offset?: number;
+  limit?: number;
+  sort?: 'added' | 'name';
+}
+
+export interface ImageListPage {
+  total: number;
+  offset: number;
+  items: ImageRow[];
+}
+
+export const SKIP_REASONS = [
+  'duplicate',
+  'unsupported',
+  'corrupt',
+  'truncated',
+  'empty',
+  'too-large',
+  'unreadable',
+  'not-found',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export interface ImportSkip {
+  path: string;
+  reason: SkipReason;
+  message: string;
+}
+
+export interface ImportOptions {
+  /** files and/or folders */
+  paths: string[];
+  recursive?: boolean;
+  mode?: StorageMode;
+  /** images with more pixels than this are skipped (default 400 megapixels) */
+  maxPixels?: number;
+}
+
+export interface ImportReport {
+  jobId: string;
+  projectId: string;
+  imported: number;
+  /** files seen, including skipped ones */
+  scanned: number;
+  skipped: ImportSkip[];
+  cancelled: boolean;
+  durationMs: number;
+}
+
+export interface ImportProgress {
+  jobId: string;
+  projectId: string;
+  done: number;
+  total: number;
+  imported: number;
+  skipped: number;
+  currentPath: string | null;
+}
+
+export interface AppInfo {
+  version: string;
+  mode: 'electron' | 'browser' | 'cli';
+  platform: string;
+  dataDir: string;
+  /** whether app.pickDirectory can open a native folder dialog */
+  canPickDirectory: boolean;
+}
