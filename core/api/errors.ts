@@ -5,6 +5,7 @@ export const ERROR_CODES = [
   'already-exists',
   'unsupported-format',
   'corrupt-image',
+  'corrupt-data',
   'truncated-image',
   'empty-file',
   'too-large',

@@ -4,3 +4,4 @@ export * from './contract';
 export * from './events';
 export * from './rpc';
 export * from './client';
+export * from './http-routes';

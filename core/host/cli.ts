@@ -1,0 +1,234 @@
+/**
+ * Composition root of the `maskwright` command line. Each command builds the
+ * services it needs in-process; exit code 0 on success, 1 on an error, 2 on
+ * wrong usage.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { AppError } from '../api/errors';
+import { EventHub } from '../api/events';
+import { IMAGE_STATUSES } from '../api/types';
+import type { ImageStatus } from '../api/types';
+import { createServices } from '../services/create-services';
+import { APP_VERSION, defaultDataDir } from './data-dir';
+import { ProgressBar } from './progress-bar';
+import { serve } from './serve';
+
+class UsageError extends Error {}
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
+}
+
+const COMMON_HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+function services() {
+  const hub = new EventHub();
+  const s = createServices({ dataDir: defaultDataDir(), mode: 'cli', version: APP_VERSION, emit: hub.emit });
+  return { ...s, hub };
+}
+
+const commands: Record<string, Command> = {
+  init: {
+    summary: 'create a project in a folder',
+    usage: `maskwright init <project-dir> [--name NAME] [--classes a,b,c]
+
+Creates <project-dir>/project.sqlite (the folder is created if missing).
+  --name NAME        project name (default: the folder name)
+  --classes LIST     comma-separated label class names`,
+    options: { ...COMMON_HELP, name: { type: 'string' }, classes: { type: 'string' } },
+    async run(v, pos) {
+      const dir = pos[0];
+      if (!dir || pos.length > 1) throw new UsageError('init takes exactly one project folder');
+      const s = services();
+      try {
+        const classes = typeof v.classes === 'string' ? v.classes.split(',').map((n) => n.trim()).filter(Boolean).map((name) => ({ name })) : undefined;
+        const info = s.impl.projects.create({
+          dir: path.resolve(dir),
+          name: typeof v.name === 'string' ? v.name : path.basename(path.resolve(dir)),
+          ...(classes ? { classes } : {}),
+        });
+        const p = await info;
+        console.log(`Created project "${p.name}" in ${p.dir} (${p.classes.length} classes)`);
+        return 0;
+      } finally {
+        s.dispose();
+      }
+    },
+  },
+  import: {
+    summary: 'import images (files or folders) into a project',
+    usage: `maskwright import <project-dir> <path>... [--copy] [--no-recursive] [--max-pixels N] [--json]
+
+Imports PNG, JPEG, TIFF (8/16-bit), WebP and BMP files. Duplicates (same bytes)
+are skipped; each skipped file is listed with the reason.
+  --copy             copy files into the project (default: reference them in place)
+  --no-recursive     do not descend into sub-folders
+  --max-pixels N     skip images with more pixels than N (default 400000000)
+  --json             print the report as JSON on stdout`,
+    options: {
+      ...COMMON_HELP,
+      copy: { type: 'boolean' },
+      'no-recursive': { type: 'boolean' },
+      'max-pixels': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    async run(v, pos) {
+      const [dir, ...paths] = pos;
+      if (!dir || paths.length === 0) throw new UsageError('import needs a project folder and at least one path');
+      const maxPixels = v['max-pixels'] === undefined ? undefined : Number(v['max-pixels']);
+      if (maxPixels !== undefined && (!Number.isInteger(maxPixels) || maxPixels <= 0)) throw new UsageError('--max-pixels must be a positive whole number');
+      const s = services();
+      try {
+        const project = await s.impl.projects.open({ dir: path.resolve(dir) });
+        const bar = new ProgressBar('Importing');
+        const off = s.hub.subscribe((e) => {
+          if (e.name === 'imports.onDidProgress') {
+            const p = e.payload as { done: number; total: number; currentPath: string | null };
+            bar.update(p.done, p.total, p.currentPath ? path.basename(p.currentPath) : '');
+          }
+        });
+        const { jobId } = await s.impl.imports.start(project.id, {
+          paths: paths.map((p) => path.resolve(p)),
+          recursive: !v['no-recursive'],
+          mode: v.copy ? 'copy' : 'reference',
+          ...(maxPixels ? { maxPixels } : {}),
+        });
+        const report = await s.waitForImport(jobId);
+        off();
+        bar.finish();
+        if (v.json) {
+          console.log(JSON.stringify(report, null, 2));
+        } else {
+          console.log(`Imported ${report.imported} of ${report.scanned} files in ${(report.durationMs / 1000).toFixed(1)} s; skipped ${report.skipped.length}.`);
+          for (const sk of report.skipped) console.log(`  skipped  ${sk.reason.padEnd(10)} ${sk.path}: ${sk.message}`);
+        }
+        return 0;
+      } finally {
+        s.dispose();
+      }
+    },
+  },
+  ls: {
+    summary: 'list the images of a project',
+    usage: `maskwright ls <project-dir> [--status STATUS] [--search TEXT] [--limit N] [--json]
+
+  --status STATUS    one of ${IMAGE_STATUSES.join(', ')}
+  --search TEXT      file name contains TEXT
+  --limit N          at most N rows (default 100; 0 = all)
+  --json             JSON output`,
+    options: { ...COMMON_HELP, status: { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    async run(v, pos) {
+      const dir = pos[0];
+      if (!dir || pos.length > 1) throw new UsageError('ls takes exactly one project folder');
+      if (v.status !== undefined && !(IMAGE_STATUSES as readonly string[]).includes(v.status as string)) {
+        throw new UsageError(`--status must be one of ${IMAGE_STATUSES.join(', ')}`);
+      }
+      const limit = v.limit === undefined ? 100 : Number(v.limit);
+      if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit must be a whole number >= 0');
+      const s = services();
+      try {
+        const project = await s.impl.projects.open({ dir: path.resolve(dir) });
+        const q = { ...(v.status ? { status: v.status as ImageStatus } : {}), ...(typeof v.search === 'string' ? { search: v.search } : {}) };
+        const items = [];
+        let total = 0;
+        for (let offset = 0; ; ) {
+          const want = limit === 0 ? 5000 : Math.min(5000, limit - items.length);
+          if (want <= 0) break;
+          const page = await s.impl.images.list(project.id, { ...q, offset, limit: want });
+          total = page.total;
+          items.push(...page.items);
+          offset += page.items.length;
+          if (page.items.length < want || offset >= total) break;
+        }
+        if (v.json) {
+          console.log(JSON.stringify({ project: { id: project.id, name: project.name, dir: project.dir }, total, items }, null, 2));
+        } else {
+          console.log(`${project.name}: ${project.imageCount} images (${Object.entries(project.statusCounts).map(([k, n]) => `${n} ${k}`).join(', ')})`);
+          for (const r of items) {
+            console.log(`${String(r.id).padStart(6)}  ${r.status.padEnd(11)} ${`${r.width}x${r.height}`.padEnd(11)} ${String(r.bitDepth).padStart(2)}-bit ${r.channels}ch  ${r.fileName}`);
+          }
+          if (items.length < total) console.log(`… ${total - items.length} more (use --limit 0 for all)`);
+        }
+        return 0;
+      } finally {
+        s.dispose();
+      }
+    },
+  },
+  serve: {
+    summary: 'serve the UI in a browser on 127.0.0.1 (browser mode)',
+    usage: `maskwright serve [--port N] [--project DIR]
+
+Serves the Maskwright UI and API on http://127.0.0.1 with a random token; open the
+printed URL (it contains the token). Stop with Ctrl+C.
+  --port N           port (default: a free one)
+  --project DIR      open this project at start`,
+    options: { ...COMMON_HELP, port: { type: 'string' }, project: { type: 'string' } },
+    async run(v, pos) {
+      if (pos.length) throw new UsageError('serve takes no positional arguments');
+      const port = v.port === undefined ? 0 : Number(v.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
+      const server = await serve({ port, ...(typeof v.project === 'string' ? { projectDir: v.project } : {}) });
+      console.log(`Maskwright (browser mode) is running.\nOpen: ${server.openUrl}`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await server.stop();
+      return 0;
+    },
+  },
+};
+
+function mainHelp(): string {
+  const rows = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
+  return `maskwright ${APP_VERSION}: local-first segmentation annotation
+
+Usage: maskwright <command> [options]
+
+Commands:
+${rows.join('\n')}
+
+Run 'maskwright <command> --help' for a command's options.
+Data folder (recent projects): ${defaultDataDir()} (set MASKWRIGHT_HOME to change)`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(mainHelp());
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v') {
+    console.log(APP_VERSION);
+    return 0;
+  }
+  const cmd = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
+  if (!cmd) {
+    console.error(`maskwright: unknown command '${name}'\n\n${mainHelp()}`);
+    return 2;
+  }
+  try {
+    const parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true });
+    const values = parsed.values as Record<string, unknown>;
+    const positionals = parsed.positionals;
+    if (values.help) {
+      console.log(cmd.usage);
+      return 0;
+    }
+    return await cmd.run(values, positionals);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`maskwright ${name}: ${(err as Error).message}\n\n${cmd.usage}`);
+      return 2;
+    }
+    const e = AppError.from(err);
+    console.error(`maskwright ${name}: ${e.message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AssetKind } from '../api/client';
+import type { ServiceImpl } from '../api/contract';
+import { AppError } from '../api/errors';
+import type { Emit } from '../api/events';
+import type { AppInfo, ImportReport } from '../api/types';
+import { renderPreview } from '../imaging';
+import { writeFileAtomic } from './atomic-write';
+import { ImportJob } from './import-job';
+import { ProjectRegistry } from './project-registry';
+import { RecentProjects } from './recent-projects';
+
+export interface ServiceDeps {
+  /** app-level folder: recent projects, settings */
+  dataDir: string;
+  mode: AppInfo['mode'];
+  version: string;
+  emit: Emit;
+  /** a native folder picker, where the host has one (Electron) */
+  pickDirectory?: (title?: string) => Promise<string | null>;
+}
+
+export interface Asset {
+  /** absolute file to send */
+  file: string;
+  contentType: string;
+}
+
+export interface AppServices {
+  impl: ServiceImpl;
+  registry: ProjectRegistry;
+  /** resolves thumbnails and display images for the asset routes of both transports */
+  resolveAsset(kind: AssetKind, projectId: string, imageId: number): Promise<Asset>;
+  /** waits for running import jobs (tests, CLI) */
+  waitForImport(jobId: string): Promise<ImportReport>;
+  dispose(): void;
+}
+
+const BROWSER_NATIVE = new Set(['png', 'jpeg', 'webp']);
+const PREVIEW_MAX_PX = 4096;
+
+/** Builds every service of the contract over the store, imaging and jobs. One per process. */
+export function createServices(deps: ServiceDeps): AppServices {
+  const recent = new RecentProjects(deps.dataDir);
+  const registry = new ProjectRegistry(recent);
+  const jobs = new Map<string, { job: ImportJob; done: Promise<ImportReport> }>();
+
+  const notifyProject = (projectId: string) => {
+    try {
+      deps.emit('projects.onDidChange', registry.info(registry.get(projectId)));
+    } catch {
+      // the project was closed meanwhile
+    }
+  };
+
+  const impl: ServiceImpl = {
+    app: {
+      info: () => ({
+        version: deps.version,
+        mode: deps.mode,
+        platform: process.platform,
+        dataDir: deps.dataDir,
+        canPickDirectory: !!deps.pickDirectory,
+      }),
+      pickDirectory: async ({ title }) => {
+        if (!deps.pickDirectory) throw new AppError('not-available', 'Folder dialogs exist only in the desktop app; type the path instead.');
+        return deps.pickDirectory(title);
+      },
+    },
+    projects: {
+      listRecent: () => recent.list(),
+      create: ({ dir, name, classes }) => registry.info(registry.create(dir, name, classes)),
+      open: ({ dir }) => registry.info(registry.openDir(dir)),
+      get: (id) => registry.info(registry.get(id)),
+      close: (id) => registry.close(id),
+      forgetRecent: (dir) => recent.forget(dir),
+    },
+    classes: {
+      list: (pid) => registry.get(pid).classes.list(),
+      create: (pid, { name, color }) => {
+        const c = registry.get(pid).classes.create(name, color);
+        notifyProject(pid);
+        return c;
+      },
+      update: (pid, id, patch) => {
+        const c = registry.get(pid).classes.update(id, patch);
+        notifyProject(pid);
+        return c;
+      },
+    },
+    images: {
+      list: (pid, q) => registry.get(pid).images.list(q),
+      get: (pid, id) => {
+        const row = registry.get(pid).images.get(id);
+        if (!row) throw new AppError('not-found', `Image ${id} is not in this project.`);
+        return row;
+      },
+      setStatus: (pid, ids, status) => {
+        const n = registry.get(pid).images.setStatus(ids, status);
+        notifyProject(pid);
+        return n;
+      },
+    },
+    imports: {
+      start: (pid, opts) => {
+        const store = registry.get(pid);
+        const job = new ImportJob(store, opts, (name, payload) => {
+          deps.emit(name, payload);
+          if (name === 'imports.onDidFinish') notifyProject(pid);
+        });
+        const done = job.run();
+        jobs.set(job.id, { job, done });
+        done.catch(() => undefined);
+        return { jobId: job.id };
+      },
+      cancel: (jobId) => {
+        const j = jobs.get(jobId);
+        if (!j || j.job.report) return false;
+        j.job.cancel();
+        return true;
+      },
+      report: (jobId) => {
+        const j = jobs.get(jobId);
+        if (!j) throw new AppError('not-found', 'No such import job.');
+        return j.job.report;
+      },
+    },
+  };
+
+  return {
+    impl,
+    registry,
+    async resolveAsset(kind, projectId, imageId) {
+      const store = registry.get(projectId);
+      const row = store.images.get(imageId);
+      if (!row) throw new AppError('not-found', `Image ${imageId} is not in this project.`);
+      if (kind === 'thumb') {
+        const file = store.images.thumbnailPath(imageId);
+        if (!file || !fs.existsSync(file)) throw new AppError('not-found', `No thumbnail for ${row.fileName}.`);
+        return { file, contentType: 'image/webp' };
+      }
+      // originals the browser can show as they are; everything else (TIFF, BMP, 16-bit) gets a cached preview
+      if (BROWSER_NATIVE.has(row.format) && row.bitDepth === 8 && Math.max(row.width, row.height) <= PREVIEW_MAX_PX) {
+        if (!fs.existsSync(row.path)) throw new AppError('not-found', `${row.path} is missing on disk.`);
+        return { file: row.path, contentType: `image/${row.format}` };
+      }
+      const cached = path.join(store.dir, 'previews', row.hash.slice(0, 2), `${row.hash}.png`);
+      if (!fs.existsSync(cached)) writeFileAtomic(cached, await renderPreview(row.path, PREVIEW_MAX_PX));
+      return { file: cached, contentType: 'image/png' };
+    },
+    waitForImport(jobId) {
+      const j = jobs.get(jobId);
+      if (!j) return Promise.reject(new AppError('not-found', 'No such import job.'));
+      return j.done;
+    },
+    dispose() {
+      for (const j of jobs.values()) j.job.cancel();
+      registry.closeAll();
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export * from './create-services';
+export * from './import-job';
+export * from './project-registry';
+export * from './recent-projects';

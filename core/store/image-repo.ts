@@ -1,0 +1,141 @@
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import type { ImageListPage, ImageListQuery, ImageRow, ImageStatus, StorageMode } from '../api/types';
+import { IMAGE_STATUSES } from '../api/types';
+
+export interface NewImage {
+  fileName: string;
+  /** absolute for 'reference'; relative to the project folder for 'copy' */
+  path: string;
+  storage: StorageMode;
+  hash: string;
+  sizeBytes: number;
+  format: string;
+  width: number;
+  height: number;
+  bitDepth: number;
+  channels: number;
+  orientation: number;
+  thumbPath: string | null;
+}
+
+interface DbImage {
+  id: number;
+  file_name: string;
+  path: string;
+  storage: StorageMode;
+  content_hash: string;
+  size_bytes: number;
+  format: string;
+  width: number;
+  height: number;
+  bit_depth: number;
+  channels: number;
+  status: ImageStatus;
+  thumb_path: string | null;
+  added_at: string;
+}
+
+const COLUMNS =
+  'id, file_name, path, storage, content_hash, size_bytes, format, width, height, bit_depth, channels, status, thumb_path, added_at';
+
+/** Images of one project. Row paths come back absolute. */
+export class ImageRepo {
+  private readonly stmts;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly projectDir: string,
+  ) {
+    this.stmts = {
+      insert: db.prepare(
+        `INSERT INTO image (file_name, path, storage, content_hash, size_bytes, format, width, height, bit_depth, channels, orientation, thumb_path, added_at, updated_at)
+         VALUES (@fileName, @path, @storage, @hash, @sizeBytes, @format, @width, @height, @bitDepth, @channels, @orientation, @thumbPath, @now, @now)`,
+      ),
+      byHash: db.prepare(`SELECT ${COLUMNS} FROM image WHERE content_hash = ?`),
+      byId: db.prepare(`SELECT ${COLUMNS} FROM image WHERE id = ?`),
+      thumbById: db.prepare('SELECT thumb_path FROM image WHERE id = ?'),
+      counts: db.prepare('SELECT status, COUNT(*) AS n FROM image GROUP BY status'),
+      setStatus: db.prepare("UPDATE image SET status = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?"),
+    };
+  }
+
+  insert(img: NewImage): number {
+    const info = this.stmts.insert.run({ ...img, now: new Date().toISOString() });
+    return Number(info.lastInsertRowid);
+  }
+
+  findByHash(hash: string): ImageRow | null {
+    const r = this.stmts.byHash.get(hash) as DbImage | undefined;
+    return r ? this.toRow(r) : null;
+  }
+
+  get(id: number): ImageRow | null {
+    const r = this.stmts.byId.get(id) as DbImage | undefined;
+    return r ? this.toRow(r) : null;
+  }
+
+  /** absolute thumbnail path, or null when the image has none */
+  thumbnailPath(id: number): string | null {
+    const r = this.stmts.thumbById.get(id) as { thumb_path: string | null } | undefined;
+    return r?.thumb_path ? path.join(this.projectDir, r.thumb_path) : null;
+  }
+
+  statusCounts(): Record<ImageStatus, number> {
+    const out = Object.fromEntries(IMAGE_STATUSES.map((s) => [s, 0])) as Record<ImageStatus, number>;
+    for (const r of this.stmts.counts.all() as { status: ImageStatus; n: number }[]) out[r.status] = r.n;
+    return out;
+  }
+
+  count(): number {
+    return Object.values(this.statusCounts()).reduce((a, b) => a + b, 0);
+  }
+
+  list(q: ImageListQuery = {}): ImageListPage {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.status) {
+      where.push('status = ?');
+      params.push(q.status);
+    }
+    if (q.search && q.search.trim()) {
+      where.push("file_name LIKE ? ESCAPE '\\'");
+      params.push(`%${q.search.trim().replace(/[\\%_]/g, (c) => '\\' + c)}%`);
+    }
+    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const order = q.sort === 'name' ? 'file_name COLLATE NOCASE, id' : 'id';
+    const offset = q.offset ?? 0;
+    const limit = q.limit ?? 200;
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM image ${whereSql}`).get(...params) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT ${COLUMNS} FROM image ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .all(...params, limit, offset) as DbImage[];
+    return { total, offset, items: rows.map((r) => this.toRow(r)) };
+  }
+
+  setStatus(ids: readonly number[], status: ImageStatus): number {
+    let changed = 0;
+    this.db.transaction(() => {
+      for (const id of ids) changed += this.stmts.setStatus.run(status, id).changes;
+    })();
+    return changed;
+  }
+
+  private toRow(r: DbImage): ImageRow {
+    return {
+      id: r.id,
+      fileName: r.file_name,
+      path: r.storage === 'copy' ? path.join(this.projectDir, r.path) : r.path,
+      storage: r.storage,
+      hash: r.content_hash,
+      sizeBytes: r.size_bytes,
+      format: r.format,
+      width: r.width,
+      height: r.height,
+      bitDepth: r.bit_depth,
+      channels: r.channels,
+      status: r.status,
+      addedAt: r.added_at,
+    };
+  }
+}

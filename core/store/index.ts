@@ -1,0 +1,4 @@
+export * from './project-store';
+export * from './image-repo';
+export * from './class-repo';
+export * from './migrate';

@@ -1,0 +1,11 @@
+// Numbered migrations, applied in order at open; PRAGMA user_version records the last one.
+// (`?raw` imports are inlined as text by vite/vitest and by the esbuild host bundle.)
+import m0001 from './0001-init.sql?raw';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: '0001-init', sql: m0001 }];
