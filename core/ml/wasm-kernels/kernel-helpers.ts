@@ -107,26 +107,39 @@ export function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: num
   return y;
 }
 
-/**
- * A 'valid' NHWC convolution through the registered Conv2D kernel (XNNPACK on wasm). Calling
- * the kernel directly skips the op-level check that forbids strides and dilations both above
- * one, which XNNPACK handles.
- */
-export function conv2dValid(x: tf.Tensor4D, filter: tf.Tensor4D, strides: Pair, dilations: Pair): tf.Tensor4D {
+/** Crops the negative amounts of a pad spec off the spatial axes; returns the positive rest. */
+function cropNegative(x: tf.Tensor4D, pads: Pads): [tf.Tensor4D, Pads] {
+  const [t, b, l, r] = pads;
+  if (t >= 0 && b >= 0 && l >= 0 && r >= 0) return [x, pads];
+  return [padOrCrop(x, Math.min(0, t), Math.min(0, b), Math.min(0, l), Math.min(0, r)), [Math.max(0, t), Math.max(0, b), Math.max(0, l), Math.max(0, r)]];
+}
+
+/** [top, bottom, left, right]: pad (+) or crop (-) amounts on the spatial axes */
+export type Pads = [number, number, number, number];
+
+function runConvKernel(kernel: string, x: tf.Tensor4D, filter: tf.Tensor4D, strides: Pair, dilations: Pair, pads: Pads): tf.Tensor4D {
+  const [xc, [t, b, l, r]] = cropNegative(x, pads);
+  const pad = t + b + l + r === 0 ? 'valid' : [[0, 0], [t, b], [l, r], [0, 0]];
   return tf.engine().runKernel(
-    'Conv2D',
-    { x, filter },
-    { strides, pad: 'valid', dataFormat: 'NHWC', dilations, dimRoundingMode: undefined } as unknown as NamedAttrMap,
+    kernel,
+    { x: xc, filter },
+    { strides, pad, dataFormat: 'NHWC', dilations, dimRoundingMode: undefined } as unknown as NamedAttrMap,
   ) as tf.Tensor4D;
 }
 
-/** A 'valid' NHWC depthwise convolution through the registered kernel. */
-export function depthwiseConv2dValid(x: tf.Tensor4D, filter: tf.Tensor4D, strides: Pair, dilations: Pair): tf.Tensor4D {
-  return tf.engine().runKernel(
-    'DepthwiseConv2dNative',
-    { x, filter },
-    { strides, pad: 'valid', dataFormat: 'NHWC', dilations, dimRoundingMode: undefined } as unknown as NamedAttrMap,
-  ) as tf.Tensor4D;
+/**
+ * An NHWC convolution through the registered Conv2D kernel (XNNPACK on wasm) with explicit
+ * padding, so that no padded copy of x is made; negative amounts crop x first. Calling the
+ * kernel directly skips the op-level check that forbids strides and dilations both above one,
+ * which XNNPACK handles.
+ */
+export function conv2dPadded(x: tf.Tensor4D, filter: tf.Tensor4D, strides: Pair, dilations: Pair, pads: Pads): tf.Tensor4D {
+  return runConvKernel('Conv2D', x, filter, strides, dilations, pads);
+}
+
+/** The same for the registered DepthwiseConv2dNative kernel. */
+export function depthwiseConv2dPadded(x: tf.Tensor4D, filter: tf.Tensor4D, strides: Pair, dilations: Pair, pads: Pads): tf.Tensor4D {
+  return runConvKernel('DepthwiseConv2dNative', x, filter, strides, dilations, pads);
 }
 
 export function toNHWC<T extends tf.Tensor>(x: T, channelsFirst: boolean): T {
@@ -215,9 +228,9 @@ export function axisPhases(inLen: number, outLen: number, k: number, s: number, 
 /**
  * The input gradient of a (depthwise or regular) strided convolution, phase by phase.
  * `reversedFilter` is the forward filter flipped along both spatial axes and already laid out
- * for `correlate` (for a regular conv: [kh, kw, Cout, Cin]); `correlate(dyPadded, subFilter,
- * dilations)` runs the stride-1 'valid' correlation. The phases are interleaved back into an
- * [N, H, W, C] result.
+ * for `correlate` (for a regular conv: [kh, kw, Cout, Cin]); `correlate(dy, subFilter,
+ * dilations, pads)` runs the stride-1 correlation of dy padded (or cropped) by `pads`. The
+ * phases are interleaved back into an [N, H, W, C] result.
  */
 export function transposedConvByPhases(
   dy: tf.Tensor4D,
@@ -227,7 +240,7 @@ export function transposedConvByPhases(
   dilations: Pair,
   padTop: number,
   padLeft: number,
-  correlate: (x: tf.Tensor4D, f: tf.Tensor4D, dilations: Pair) => tf.Tensor4D,
+  correlate: (x: tf.Tensor4D, f: tf.Tensor4D, dilations: Pair, pads: Pads) => tf.Tensor4D,
 ): tf.Tensor4D {
   const [n, h, w, c] = outShape;
   const [kh, kw, fIn, fOut] = reversedFilter.shape;
@@ -245,8 +258,7 @@ export function transposedConvByPhases(
           [ph.firstReversedTap + (ph.taps - 1) * ph.tapStep + 1, pw.firstReversedTap + (pw.taps - 1) * pw.tapStep + 1, fIn, fOut],
           [ph.tapStep, pw.tapStep, 1, 1],
         ) as tf.Tensor4D;
-    const dyp = padOrCrop(dy, ph.padBefore, ph.padAfter, pw.padBefore, pw.padAfter);
-    return correlate(dyp, sub, [ph.dilation, pw.dilation]);
+    return correlate(dy, sub, [ph.dilation, pw.dilation], [ph.padBefore, ph.padAfter, pw.padBefore, pw.padAfter]);
   };
   if (sh === 1 && sw === 1) return phase(rows[0]!, cols[0]!);
   const uh = rows[0]!.outLen;

@@ -1,0 +1,475 @@
+/**
+ * Polygon -> mask rasterisation, two conventions:
+ *
+ * 1. COCO (`polygonToRle`, `polygonsToRle`, `rasterizePolygonsCoco`): a port of pycocotools
+ *    `rleFrPoly`, bit for bit. Vertices are scaled by 5 and rounded, edges are walked into dense
+ *    integer points, and every crossing of a column centre (x + 0.5) becomes a boundary at
+ *    y = ceil(crossing) of that column; runs alternate between boundaries. Pixel-corner polygons are
+ *    thus exact (the square (1,1)-(3,3) covers pixels x, y in {1, 2}); slanted edges are quantised
+ *    to 1/5 pixel. Several polygons of one annotation are unioned (pycocotools `merge`), as COCO
+ *    does. `polygonWithHolesToRle` is our extension: it collects the boundaries of the outer ring
+ *    and its holes together, i.e. even-odd over all rings, which subtracts holes exactly.
+ *
+ * 2. Editor scanline fill (`fillPolygon`, `polygonSpans`): pixel (x, y) is inside when its centre
+ *    (x + 0.5, y + 0.5) is inside the path, by the even-odd or non-zero winding rule over all rings.
+ *    Edges are half-open: a centre exactly on a left or top edge is inside, on a right or bottom edge
+ *    outside, so polygons sharing an edge neither overlap nor leave a gap.
+ *
+ * Coordinates are flat rings [x0, y0, x1, y1, ...] in pixel units, x right, y down; (0, 0) is the
+ * top-left corner of the top-left pixel.
+ */
+import type { FlatRing, PolygonWithHoles, Rect } from './types';
+import { assertDims } from './types';
+import { decodeRle, rleMerge, type Rle } from './rle';
+
+export type FillRule = 'evenodd' | 'nonzero';
+
+const SCALE = 5;
+
+let bx = new Int32Array(1024);
+let by = new Int32Array(1024);
+
+/** Appends pycocotools' boundary positions (x * h + y) of one ring to `acc`. */
+function cocoBoundaries(xy: FlatRing, width: number, height: number, acc: number[]): void {
+  const k = xy.length >> 1;
+  if (k === 0) return;
+  const x = new Int32Array(k + 1);
+  const y = new Int32Array(k + 1);
+  for (let j = 0; j < k; j++) x[j] = Math.trunc(SCALE * xy[2 * j]! + 0.5);
+  for (let j = 0; j < k; j++) y[j] = Math.trunc(SCALE * xy[2 * j + 1]! + 0.5);
+  x[k] = x[0]!;
+  y[k] = y[0]!;
+  let m = 0;
+  for (let j = 0; j < k; j++) m += Math.max(Math.abs(x[j]! - x[j + 1]!), Math.abs(y[j]! - y[j + 1]!)) + 1;
+  if (bx.length < m) {
+    bx = new Int32Array(m * 2);
+    by = new Int32Array(m * 2);
+  }
+  const u = bx;
+  const v = by;
+  m = 0;
+  for (let j = 0; j < k; j++) {
+    let xs = x[j]!;
+    let xe = x[j + 1]!;
+    let ys = y[j]!;
+    let ye = y[j + 1]!;
+    const dx = Math.abs(xe - xs);
+    const dy = Math.abs(ys - ye);
+    const flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
+    if (flip) {
+      let t = xs;
+      xs = xe;
+      xe = t;
+      t = ys;
+      ys = ye;
+      ye = t;
+    }
+    if (dx >= dy) {
+      const s = (ye - ys) / dx; // NaN for a zero-length edge, as in C; such points are never used
+      for (let d = 0; d <= dx; d++) {
+        const t = flip ? dx - d : d;
+        u[m] = t + xs;
+        v[m] = Math.trunc(ys + s * t + 0.5);
+        m++;
+      }
+    } else {
+      const s = (xe - xs) / dy;
+      for (let d = 0; d <= dy; d++) {
+        const t = flip ? dy - d : d;
+        v[m] = t + ys;
+        u[m] = Math.trunc(xs + s * t + 0.5);
+        m++;
+      }
+    }
+  }
+  for (let j = 1; j < m; j++) {
+    const uj = u[j]!;
+    const up = u[j - 1]!;
+    if (uj === up) continue;
+    let xd = uj < up ? uj : uj - 1;
+    xd = (xd + 0.5) / SCALE - 0.5;
+    if (Math.floor(xd) !== xd || xd < 0 || xd > width - 1) continue;
+    const vj = v[j]!;
+    const vp = v[j - 1]!;
+    let yd = vj < vp ? vj : vp;
+    yd = (yd + 0.5) / SCALE - 0.5;
+    if (yd < 0) yd = 0;
+    else if (yd > height) yd = height;
+    yd = Math.ceil(yd);
+    acc.push(xd * height + yd);
+  }
+}
+
+/** Sorted boundary positions -> counts, merging coincident boundaries exactly like rleFrPoly. */
+function countsFromBoundaries(acc: number[], width: number, height: number): Uint32Array {
+  const all = new Float64Array(acc.length + 1);
+  all.set(acc);
+  all[acc.length] = width * height;
+  all.sort();
+  const k = all.length;
+  let p = 0;
+  for (let j = 0; j < k; j++) {
+    const t = all[j]!;
+    all[j] = t - p;
+    p = t;
+  }
+  const b = new Uint32Array(k);
+  let m = 0;
+  let j = 0;
+  b[m++] = all[j++]!;
+  while (j < k) {
+    if (all[j]! > 0) b[m++] = all[j++]!;
+    else {
+      j++;
+      if (j < k) b[m - 1] += all[j++]!;
+    }
+  }
+  return b.slice(0, m);
+}
+
+/** pycocotools `frPyObjects([ring], h, w)[0]`: COCO rasterisation of one polygon. */
+export function polygonToRle(ring: FlatRing, width: number, height: number): Rle {
+  assertDims(width, height);
+  checkFlat(ring);
+  const acc: number[] = [];
+  cocoBoundaries(ring, width, height, acc);
+  return { width, height, counts: countsFromBoundaries(acc, width, height) };
+}
+
+/** COCO segmentation given as a list of polygons: each rasterised, then unioned (pycocotools `annToRLE`). */
+export function polygonsToRle(rings: readonly FlatRing[], width: number, height: number): Rle {
+  if (rings.length === 0) return { width, height, counts: Uint32Array.of(width * height) };
+  return rleMerge(
+    rings.map((r) => polygonToRle(r, width, height)),
+    false,
+  );
+}
+
+/**
+ * COCO-convention rasterisation of polygons with holes: all rings of each polygon are
+ * combined even-odd (outer minus holes), then the polygons are unioned. Exact for pixel-corner
+ * polygons such as the ones `traceContours` returns.
+ */
+export function polygonWithHolesToRle(polys: PolygonWithHoles | readonly PolygonWithHoles[], width: number, height: number): Rle {
+  assertDims(width, height);
+  const list = Array.isArray(polys) ? (polys as readonly PolygonWithHoles[]) : [polys as PolygonWithHoles];
+  const rles = list.map((p) => ringsToRleEvenOdd([p.outer, ...p.holes], width, height));
+  if (rles.length === 0) return { width, height, counts: Uint32Array.of(width * height) };
+  return rleMerge(rles, false);
+}
+
+/** COCO convention, all rings combined by even-odd parity (one ring: identical to `polygonToRle`). */
+export function ringsToRleEvenOdd(rings: readonly FlatRing[], width: number, height: number): Rle {
+  assertDims(width, height);
+  const acc: number[] = [];
+  for (const r of rings) {
+    checkFlat(r);
+    cocoBoundaries(r, width, height, acc);
+  }
+  return { width, height, counts: countsFromBoundaries(acc, width, height) };
+}
+
+/** COCO-convention rasterisation of a polygon list (union) into a row-major 0/1 mask. */
+export function rasterizePolygonsCoco(rings: readonly FlatRing[], width: number, height: number): Uint8Array {
+  return decodeRle(polygonsToRle(rings, width, height));
+}
+
+function checkFlat(ring: FlatRing): void {
+  if (ring.length % 2 !== 0) throw new RangeError(`a flat ring needs an even number of coordinates, got ${ring.length}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editor scanline fill (pixel centres)
+
+/**
+ * Calls `span(y, x0, x1)` for every run of pixels [x0, x1) in row y whose centres are inside the
+ * path formed by all `rings` under `fillRule`. Rows come in increasing y, spans in increasing x.
+ */
+export function polygonSpans(
+  rings: readonly FlatRing[],
+  width: number,
+  height: number,
+  fillRule: FillRule,
+  span: (y: number, x0: number, x1: number) => void,
+): void {
+  assertDims(width, height);
+  if (width === 0 || height === 0) return;
+  // Edge table: per edge, the rows whose centre lies in [yTop, yBottom).
+  const ex0: number[] = [];
+  const ey0: number[] = [];
+  const slope: number[] = [];
+  const dir: number[] = [];
+  const rowFrom: number[] = [];
+  const rowTo: number[] = [];
+  let minRow = height;
+  let maxRow = -1;
+  for (const ring of rings) {
+    checkFlat(ring);
+    const k = ring.length >> 1;
+    for (let j = 0; j < k; j++) {
+      const xa = ring[2 * j]!;
+      const ya = ring[2 * j + 1]!;
+      const jn = j + 1 === k ? 0 : j + 1;
+      const xb = ring[2 * jn]!;
+      const yb = ring[2 * jn + 1]!;
+      if (ya === yb || !Number.isFinite(ya) || !Number.isFinite(yb) || !Number.isFinite(xa) || !Number.isFinite(xb)) continue;
+      const top = Math.min(ya, yb);
+      const bot = Math.max(ya, yb);
+      const r0 = Math.max(0, Math.ceil(top - 0.5));
+      const r1 = Math.min(height - 1, Math.ceil(bot - 0.5) - 1);
+      if (r1 < r0) continue;
+      ex0.push(xa);
+      ey0.push(ya);
+      slope.push((xb - xa) / (yb - ya));
+      dir.push(yb > ya ? 1 : -1);
+      rowFrom.push(r0);
+      rowTo.push(r1);
+      if (r0 < minRow) minRow = r0;
+      if (r1 > maxRow) maxRow = r1;
+    }
+  }
+  const ne = ex0.length;
+  if (ne === 0) return;
+  // Bucket edges by their first row; keep an active list while sweeping down.
+  const order = Array.from({ length: ne }, (_, i) => i).sort((a, b) => rowFrom[a]! - rowFrom[b]!);
+  let next = 0;
+  let active: number[] = [];
+  const xs: number[] = [];
+  const ds: number[] = [];
+  for (let y = minRow; y <= maxRow; y++) {
+    while (next < ne && rowFrom[order[next]!]! <= y) active.push(order[next++]!);
+    active = active.filter((e) => rowTo[e]! >= y);
+    if (active.length === 0) continue;
+    const yc = y + 0.5;
+    xs.length = 0;
+    ds.length = 0;
+    for (const e of active) {
+      const xi = ex0[e]! + (yc - ey0[e]!) * slope[e]!;
+      // insertion sort by x (active lists are short)
+      let i = xs.length;
+      xs.push(xi);
+      ds.push(dir[e]!);
+      while (i > 0 && xs[i - 1]! > xi) {
+        xs[i] = xs[i - 1]!;
+        ds[i] = ds[i - 1]!;
+        i--;
+      }
+      xs[i] = xi;
+      ds[i] = dir[e]!;
+    }
+    let wind = 0;
+    let start = 0;
+    for (let i = 0; i < xs.length; i++) {
+      const before = wind;
+      wind = fillRule === 'evenodd' ? wind ^ 1 : wind + ds[i]!;
+      if (before === 0 && wind !== 0) start = xs[i]!;
+      else if (before !== 0 && wind === 0) {
+        const a = Math.max(0, Math.ceil(start - 0.5));
+        const b = Math.min(width, Math.ceil(xs[i]! - 0.5));
+        if (b > a) span(y, a, b);
+      }
+    }
+  }
+}
+
+/** Editor fill of a path (all rings together) into a new row-major 0/1 mask. */
+export function fillPolygon(rings: readonly FlatRing[], width: number, height: number, fillRule: FillRule = 'evenodd'): Uint8Array {
+  const m = new Uint8Array(width * height);
+  polygonSpans(rings, width, height, fillRule, (y, a, b) => m.fill(1, y * width + a, y * width + b));
+  return m;
+}
+
+/**
+ * Editor fill of polygons with holes: each polygon is its outer ring minus the union of its holes,
+ * whatever the rings' orientation; polygons are unioned. Pixel-centre convention.
+ */
+export function fillPolygonsWithHoles(polys: readonly PolygonWithHoles[], width: number, height: number): Uint8Array {
+  const m = new Uint8Array(width * height);
+  const tmp = new Uint8Array(width * height);
+  for (const p of polys) {
+    tmp.fill(0);
+    polygonSpans([p.outer], width, height, 'nonzero', (y, a, b) => tmp.fill(1, y * width + a, y * width + b));
+    if (p.holes.length) polygonSpans(p.holes, width, height, 'nonzero', (y, a, b) => tmp.fill(0, y * width + a, y * width + b));
+    for (let i = 0; i < m.length; i++) m[i] = m[i]! | tmp[i]!;
+  }
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Geometry helpers and validation
+
+/** Signed shoelace area; positive for rings that run clockwise on screen (y down). */
+export function ringArea(ring: FlatRing): number {
+  const k = ring.length >> 1;
+  let s = 0;
+  for (let j = 0; j < k; j++) {
+    const jn = j + 1 === k ? 0 : j + 1;
+    s += ring[2 * j]! * ring[2 * jn + 1]! - ring[2 * jn]! * ring[2 * j + 1]!;
+  }
+  return s / 2;
+}
+
+/** Smallest pixel rect containing the ring's pixel-centre fill (clipped to the image), or null. */
+export function ringBounds(ring: FlatRing, width: number, height: number): Rect | null {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (let j = 0; j + 1 < ring.length; j += 2) {
+    minX = Math.min(minX, ring[j]!);
+    maxX = Math.max(maxX, ring[j]!);
+    minY = Math.min(minY, ring[j + 1]!);
+    maxY = Math.max(maxY, ring[j + 1]!);
+  }
+  const x0 = Math.max(0, Math.floor(minX));
+  const y0 = Math.max(0, Math.floor(minY));
+  const x1 = Math.min(width, Math.ceil(maxX));
+  const y1 = Math.min(height, Math.ceil(maxY));
+  if (!(x1 > x0 && y1 > y0)) return null;
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+export type PolygonIssueKind = 'odd-length' | 'non-finite' | 'too-few-points' | 'zero-area' | 'self-intersection';
+
+export interface PolygonIssue {
+  kind: PolygonIssueKind;
+  message: string;
+  /** for self-intersection: indices of the two edges (edge i runs from vertex i to vertex i+1) */
+  edges?: [number, number];
+  /** for self-intersection: a point where they meet */
+  point?: { x: number; y: number };
+}
+
+export interface PolygonValidation {
+  valid: boolean;
+  issues: PolygonIssue[];
+  /** signed area after dropping repeated consecutive vertices */
+  area: number;
+  /** distinct vertex count after dropping repeated consecutive vertices (and a closing repeat) */
+  vertexCount: number;
+}
+
+/** Drops consecutive duplicate vertices and a last vertex equal to the first. */
+export function dedupeRing(ring: FlatRing): number[] {
+  const out: number[] = [];
+  for (let j = 0; j + 1 < ring.length; j += 2) {
+    const x = ring[j]!;
+    const y = ring[j + 1]!;
+    const n = out.length;
+    if (n >= 2 && out[n - 2] === x && out[n - 1] === y) continue;
+    out.push(x, y);
+  }
+  while (out.length >= 4 && out[0] === out[out.length - 2] && out[1] === out[out.length - 1]) out.length -= 2;
+  return out;
+}
+
+function orient(ax: number, ay: number, bx_: number, by_: number, cx: number, cy: number): number {
+  const v = (bx_ - ax) * (cy - ay) - (by_ - ay) * (cx - ax);
+  return v > 0 ? 1 : v < 0 ? -1 : 0;
+}
+
+function onSegment(ax: number, ay: number, bx_: number, by_: number, px: number, py: number): boolean {
+  return Math.min(ax, bx_) <= px && px <= Math.max(ax, bx_) && Math.min(ay, by_) <= py && py <= Math.max(ay, by_);
+}
+
+/** Whether closed segments AB and CD share a point; returns one such point or null. */
+function segmentsMeet(
+  ax: number, ay: number, bx_: number, by_: number,
+  cx: number, cy: number, dx: number, dy: number,
+): { x: number; y: number } | null {
+  const o1 = orient(ax, ay, bx_, by_, cx, cy);
+  const o2 = orient(ax, ay, bx_, by_, dx, dy);
+  const o3 = orient(cx, cy, dx, dy, ax, ay);
+  const o4 = orient(cx, cy, dx, dy, bx_, by_);
+  if (o1 !== o2 && o3 !== o4 && o1 !== 0 && o2 !== 0 && o3 !== 0 && o4 !== 0) {
+    const den = (bx_ - ax) * (dy - cy) - (by_ - ay) * (dx - cx);
+    const t = ((cx - ax) * (dy - cy) - (cy - ay) * (dx - cx)) / den;
+    return { x: ax + t * (bx_ - ax), y: ay + t * (by_ - ay) };
+  }
+  if (o1 === 0 && onSegment(ax, ay, bx_, by_, cx, cy)) return { x: cx, y: cy };
+  if (o2 === 0 && onSegment(ax, ay, bx_, by_, dx, dy)) return { x: dx, y: dy };
+  if (o3 === 0 && onSegment(cx, cy, dx, dy, ax, ay)) return { x: ax, y: ay };
+  if (o4 === 0 && onSegment(cx, cy, dx, dy, bx_, by_)) return { x: bx_, y: by_ };
+  return null;
+}
+
+/**
+ * First self-intersection of a closed ring (edges crossing, touching, or overlapping; adjacent
+ * edges only count when they fold back over each other), or null. Sweep over x, so typical rings
+ * of thousands of vertices are cheap.
+ */
+export function findSelfIntersection(ring: FlatRing): { edges: [number, number]; point: { x: number; y: number } } | null {
+  const k = ring.length >> 1;
+  if (k < 3) return null;
+  const px = (i: number): number => ring[2 * (i % k)]!;
+  const py = (i: number): number => ring[2 * (i % k) + 1]!;
+  const idx = Array.from({ length: k }, (_, i) => i);
+  const minX = idx.map((i) => Math.min(px(i), px(i + 1)));
+  idx.sort((a, b) => minX[a]! - minX[b]!);
+  const active: number[] = [];
+  for (const i of idx) {
+    const ax = px(i);
+    const ay = py(i);
+    const bx_ = px(i + 1);
+    const by_ = py(i + 1);
+    const lo = minX[i]!;
+    for (let q = active.length - 1; q >= 0; q--) {
+      if (Math.max(px(active[q]!), px(active[q]! + 1)) < lo) active.splice(q, 1);
+    }
+    for (const j of active) {
+      const cx = px(j);
+      const cy = py(j);
+      const dx = px(j + 1);
+      const dy = py(j + 1);
+      if (Math.max(ay, by_) < Math.min(cy, dy) || Math.max(cy, dy) < Math.min(ay, by_)) continue;
+      const adjacentNext = (i + 1) % k === j; // i ends where j starts
+      const adjacentPrev = (j + 1) % k === i; // j ends where i starts
+      if (adjacentNext || adjacentPrev) {
+        // Adjacent edges share one vertex; they are only a problem when collinear and folding back.
+        const [sx, sy, ox, oy, tx, ty] = adjacentNext ? [bx_, by_, ax, ay, dx, dy] : [ax, ay, bx_, by_, cx, cy];
+        if (orient(ox, oy, sx, sy, tx, ty) === 0 && (ox - sx) * (tx - sx) + (oy - sy) * (ty - sy) > 0) {
+          return { edges: [Math.min(i, j), Math.max(i, j)], point: { x: sx, y: sy } };
+        }
+        continue;
+      }
+      const p = segmentsMeet(ax, ay, bx_, by_, cx, cy, dx, dy);
+      if (p) return { edges: [Math.min(i, j), Math.max(i, j)], point: p };
+    }
+    active.push(i);
+  }
+  return null;
+}
+
+/** Checks a flat ring: even length, finite numbers, >= 3 distinct vertices, non-zero area, simple. */
+export function validatePolygon(ring: FlatRing): PolygonValidation {
+  const issues: PolygonIssue[] = [];
+  if (ring.length % 2 !== 0) {
+    issues.push({ kind: 'odd-length', message: `a polygon needs x, y pairs; got ${ring.length} numbers` });
+  }
+  if (!ring.every((v) => Number.isFinite(v))) {
+    issues.push({ kind: 'non-finite', message: 'a polygon coordinate is not a finite number' });
+    return { valid: false, issues, area: 0, vertexCount: ring.length >> 1 };
+  }
+  const r = dedupeRing(ring);
+  const k = r.length >> 1;
+  const area = ringArea(r);
+  if (k < 3) {
+    issues.push({ kind: 'too-few-points', message: `a polygon needs at least 3 distinct points, got ${k}` });
+    return { valid: false, issues, area, vertexCount: k };
+  }
+  if (Math.abs(area) < 1e-12) issues.push({ kind: 'zero-area', message: 'the polygon has zero area (all points on a line)' });
+  const hit = findSelfIntersection(r);
+  if (hit) {
+    issues.push({
+      kind: 'self-intersection',
+      message: `edges ${hit.edges[0]} and ${hit.edges[1]} intersect at (${round3(hit.point.x)}, ${round3(hit.point.y)})`,
+      edges: hit.edges,
+      point: hit.point,
+    });
+  }
+  return { valid: issues.length === 0, issues, area, vertexCount: k };
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}

@@ -1,0 +1,81 @@
+/**
+ * Registers on the 'wasm' backend the kernels that training needs and stock
+ * @tensorflow/tfjs-backend-wasm 4.22 lacks (or runs as a naive loop).
+ *
+ * Checked against the cpu backend's kernel list: the wasm backend misses Conv2DBackpropFilter,
+ * DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput and UnsortedSegmentSum
+ * (the gradient of gather) among the kernels gradients use; Einsum, FFT/complex, ragged and
+ * string kernels are missing too but have no gradient or no place in our models. All other
+ * gradient kernels a conv/attention net uses (MaxPoolGrad, AvgPoolGrad, ResizeBilinearGrad,
+ * ResizeNearestNeighborGrad, EluGrad, FusedBatchNorm, Softmax, BatchMatMul, ...) are present.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import type { KernelConfig } from '@tensorflow/tfjs';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-native-backprop-filter';
+import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-native-backprop-input';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
+
+/** Our kernels, in registration order. */
+export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  unsortedSegmentSumConfig,
+];
+
+/** Names of the kernels we add or replace on 'wasm'. */
+export const wasmTrainingKernelNames: readonly string[] = wasmTrainingKernelConfigs.map((c) => c.kernelName);
+
+/** Stock kernels we replaced, kept so that unregisterWasmTrainingKernels can put them back. */
+const replacedStock = new Map<string, KernelConfig>();
+
+function lookup(kernelName: string): KernelConfig | undefined {
+  return tf.getKernel(kernelName, 'wasm') ?? undefined;
+}
+
+export interface WasmKernelRegistration {
+  /** kernels this call registered (empty when they were already in place) */
+  registered: string[];
+  /** of those, stock kernels we replaced */
+  replaced: string[];
+}
+
+/**
+ * Registers the training kernels on 'wasm'. Idempotent: kernels already in place are left
+ * alone. Safe before or after the wasm backend is initialised (our kernels need no setup).
+ */
+export function registerWasmTrainingKernels(): WasmKernelRegistration {
+  const registered: string[] = [];
+  const replaced: string[] = [];
+  for (const config of wasmTrainingKernelConfigs) {
+    const existing = lookup(config.kernelName);
+    if (existing?.kernelFunc === config.kernelFunc) continue;
+    if (existing) {
+      replacedStock.set(config.kernelName, existing);
+      tf.unregisterKernel(config.kernelName, 'wasm');
+      replaced.push(config.kernelName);
+    }
+    tf.registerKernel(config);
+    registered.push(config.kernelName);
+  }
+  return { registered, replaced };
+}
+
+/** Whether all our kernels are the ones registered on 'wasm'. */
+export function wasmTrainingKernelsRegistered(): boolean {
+  return wasmTrainingKernelConfigs.every((c) => lookup(c.kernelName)?.kernelFunc === c.kernelFunc);
+}
+
+/** Removes our kernels and restores the stock ones they replaced (tests, benchmarks). */
+export function unregisterWasmTrainingKernels(): void {
+  for (const config of wasmTrainingKernelConfigs) {
+    if (lookup(config.kernelName)?.kernelFunc !== config.kernelFunc) continue;
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    const stock = replacedStock.get(config.kernelName);
+    if (stock) tf.registerKernel(stock);
+  }
+}
