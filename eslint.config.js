@@ -6,9 +6,10 @@ import svelteParser from 'svelte-eslint-parser';
 const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'url', 'worker_threads', 'stream', 'zlib', 'util', 'events', 'buffer', 'process'];
 const nodeImports = [
   { group: ['node:*'], message: 'Pure layers and the renderer must not import Node built-ins.' },
-  ...nodeBuiltins.map((n) => ({ group: [n, `${n}/*`], message: 'Pure layers and the renderer must not import Node built-ins.' })),
   { group: ['better-sqlite3', 'sharp', '@tensorflow/*', 'ws'], message: 'Native/Node-only packages stay in core/{store,imaging,ml,host}.' },
 ];
+// bare built-in names: exact paths (a pattern would also match a local './events')
+const nodePaths = nodeBuiltins.map((name) => ({ name, message: 'Pure layers and the renderer must not import Node built-ins.' }));
 const uiImports = [
   { group: ['electron', 'electron/*'], message: 'core/ never imports electron.' },
   { group: ['svelte', 'svelte/*', '*.svelte'], message: 'core/ never imports svelte.' },
@@ -46,6 +47,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: nodePaths,
           patterns: [
             ...uiImports,
             ...nodeImports,
@@ -62,6 +64,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: nodePaths,
           patterns: [
             ...nodeImports,
             { group: ['electron', 'electron/*'], message: 'The renderer talks to the app only through the API client.' },

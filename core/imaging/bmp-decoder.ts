@@ -258,7 +258,7 @@ function sample(px: number, d: MaskDecoder | null, fallback: number): number {
 export function decodeBmp(buf: Uint8Array, opts: DecodeBmpOptions = {}): BmpImage {
   const fileName = opts.fileName ?? 'image.bmp';
   const header = readBmpHeader(buf, fileName);
-  const { width, height, bitsPerPixel, rowStride, pixelOffset, palette, masks } = header;
+  const { width, height, bitsPerPixel, rowStride, pixelOffset, masks } = header;
   const pixels = width * height;
   if (opts.maxPixels !== undefined && opts.maxPixels > 0 && pixels > opts.maxPixels) {
     fail(
@@ -280,10 +280,11 @@ export function decodeBmp(buf: Uint8Array, opts: DecodeBmpOptions = {}): BmpImag
   if (bitsPerPixel <= 8) return decodePalette(buf, header);
 
   const out4 = new Uint8Array(pixels * 4);
-  const rd = maskDecoder(masks!.r);
-  const gd = maskDecoder(masks!.g);
-  const bd = maskDecoder(masks!.b);
-  const ad = maskDecoder(masks!.a);
+  const m = masks ?? { r: 0, g: 0, b: 0, a: 0 }; // 24-bit has no masks
+  const rd = maskDecoder(m.r);
+  const gd = maskDecoder(m.g);
+  const bd = maskDecoder(m.b);
+  const ad = maskDecoder(m.a);
   let anyAlphaNonZero = false;
   let anyAlphaNonOpaque = false;
   for (let y = 0; y < height; y++) {

@@ -121,7 +121,7 @@ function countsFromBoundaries(acc: number[], width: number, height: number): Uin
     if (all[j]! > 0) b[m++] = all[j++]!;
     else {
       j++;
-      if (j < k) b[m - 1] += all[j++]!;
+      if (j < k) b[m - 1] = b[m - 1]! + all[j++]!;
     }
   }
   return b.slice(0, m);

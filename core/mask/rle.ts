@@ -38,7 +38,7 @@ export type CocoBbox = [number, number, number, number];
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 // Scratch space reused between calls (transition positions); grown on demand.
-let scratch = new Uint32Array(1 << 14);
+let scratch: Uint32Array = new Uint32Array(1 << 14);
 
 function growScratch(used: number): Uint32Array {
   const next = new Uint32Array(Math.max(scratch.length * 2, used + 1024));
@@ -83,7 +83,7 @@ export function encodeMask(mask: Uint8Array, width: number, height: number): Rle
   assertDims(width, height, mask.length, 'mask');
   const n = width * height;
   if (n === 0) return { width, height, counts: Uint32Array.of(0) };
-  let trans = scratch;
+  let trans: Uint32Array = scratch;
   let t = 0;
   // Row 0: pixel (x, 0) follows (x-1, h-1) in column-major order; (0, 0) follows an implicit 0.
   const last = (height - 1) * width;
@@ -100,10 +100,24 @@ export function encodeMask(mask: Uint8Array, width: number, height: number): Rle
     const words = new Uint32Array(mask.buffer, mask.byteOffset, n >>> 2);
     const ww = width >>> 2;
     const nw = n >>> 2;
-    for (let b = ww; b < nw; b++) {
+    let b = ww;
+    // Fast skip of four equal word pairs at a time (the common case away from edges).
+    const nw4 = nw - 3;
+    for (;;) {
+      while (
+        b < nw4 &&
+        ((words[b]! ^ words[b - ww]!) | (words[b + 1]! ^ words[b + 1 - ww]!) |
+          (words[b + 2]! ^ words[b + 2 - ww]!) | (words[b + 3]! ^ words[b + 3 - ww]!)) === 0
+      ) {
+        b += 4;
+      }
+      if (b >= nw) break;
       const cur = words[b]!;
       const prv = words[b - ww]!;
-      if (cur === prv) continue;
+      if (cur === prv) {
+        b++;
+        continue;
+      }
       const base = b << 2;
       for (let k = 0; k < 4; k++) {
         const sh = k << 3;
@@ -112,6 +126,7 @@ export function encodeMask(mask: Uint8Array, width: number, height: number): Rle
           trans[t++] = base + k;
         }
       }
+      b++;
     }
   } else {
     for (let i = width; i < n; i++) {
@@ -155,7 +170,7 @@ export function encodeInstance(map: IdMapLike, id: number): Rle {
   assertDims(width, height, ids.length, 'id map');
   const n = width * height;
   if (n === 0) return { width, height, counts: Uint32Array.of(0) };
-  let trans = scratch;
+  let trans: Uint32Array = scratch;
   let t = 0;
   const last = (height - 1) * width;
   for (let x = 0; x < width; x++) {
@@ -188,8 +203,8 @@ export function encodeInstances(map: IdMapLike, only?: Iterable<number>): Map<nu
   const result = new Map<number, Rle>();
   if (n === 0) return result;
   // Each transition is stored as (row-major index, id): a change between two nonzero ids gives two.
-  let tIdx = new Uint32Array(1 << 14);
-  let tId = new Uint32Array(1 << 14);
+  let tIdx: Uint32Array = new Uint32Array(1 << 14);
+  let tId: Uint32Array = new Uint32Array(1 << 14);
   let t = 0;
   const push = (i: number, id: number): void => {
     if (t === tIdx.length) {
@@ -212,13 +227,25 @@ export function encodeInstances(map: IdMapLike, only?: Iterable<number>): Map<nu
       if (v !== 0) push(x, v);
     }
   }
-  for (let i = width; i < n; i++) {
+  const n4 = n - 3;
+  let i = width;
+  for (;;) {
+    // skip four unchanged pixels at a time
+    while (
+      i < n4 &&
+      ((ids[i]! ^ ids[i - width]!) | (ids[i + 1]! ^ ids[i + 1 - width]!) |
+        (ids[i + 2]! ^ ids[i + 2 - width]!) | (ids[i + 3]! ^ ids[i + 3 - width]!)) === 0
+    ) {
+      i += 4;
+    }
+    if (i >= n) break;
     const v = ids[i]!;
     const p = ids[i - width]!;
     if (v !== p) {
       if (p !== 0) push(i, p);
       if (v !== 0) push(i, v);
     }
+    i++;
   }
   // Which ids, and how many transitions each.
   const slot = new Map<number, number>();
@@ -342,10 +369,14 @@ export function decodeRleColumnMajor(rle: Rle, out?: Uint8Array): Uint8Array {
   return m;
 }
 
+let strBuf = new Uint8Array(1 << 15);
+
 /** pycocotools `rleToString`: compressed counts string. */
 export function rleToString(counts: ArrayLike<number>): string {
-  const codes: number[] = [];
-  let s = '';
+  // At most 7 characters per count (|delta| < 2^33).
+  if (strBuf.length < counts.length * 7) strBuf = new Uint8Array(counts.length * 7);
+  const buf = strBuf;
+  let p = 0;
   for (let i = 0; i < counts.length; i++) {
     let x = counts[i]!;
     if (i > 2) x -= counts[i - 2]!;
@@ -356,14 +387,14 @@ export function rleToString(counts: ArrayLike<number>): string {
       x = (x - c) / 32;
       more = c & 0x10 ? x !== -1 : x !== 0;
       if (more) c |= 0x20;
-      codes.push(c + 48);
-    }
-    if (codes.length > 8192) {
-      s += String.fromCharCode(...codes);
-      codes.length = 0;
+      buf[p++] = c + 48;
     }
   }
-  return s + String.fromCharCode(...codes);
+  let s = '';
+  for (let o = 0; o < p; o += 8192) {
+    s += String.fromCharCode.apply(null, buf.subarray(o, Math.min(p, o + 8192)) as unknown as number[]);
+  }
+  return s;
 }
 
 /** pycocotools `rleFrString`; throws MaskDecodeError on bad characters, truncation or wrong total. */

@@ -78,15 +78,15 @@ describe('import', () => {
     const { project, report } = await importInto([bad], { maxPixels: 50_000_000 });
     const byName = new Map(report.skipped.map((s) => [path.basename(s.path), s]));
     for (const f of expected) {
-      if (f.expectedSkip === null) {
+      if (f.expected === null) {
         expect(byName.has(f.name), `${f.name} should import: ${byName.get(f.name)?.message}`).toBe(false);
       } else {
-        expect(byName.get(f.name)?.reason, `${f.name}`).toBe(f.expectedSkip);
+        expect(byName.get(f.name)?.reason, `${f.name}`).toBe(f.expected);
         expect(byName.get(f.name)!.message.length).toBeGreaterThan(10);
       }
     }
     expect(byName.get('notes.txt')?.reason).toBe('unsupported');
-    const valid = expected.filter((f) => f.expectedSkip === null).length;
+    const valid = expected.filter((f) => f.expected === null).length;
     expect(report.imported).toBe(valid);
     expect((await svc.impl.projects.get(project.id)).imageCount).toBe(valid);
     // the 16-bit TIFF is kept as 16-bit
@@ -131,8 +131,8 @@ describe('import', () => {
   it('does not descend into sub-folders when recursive is off, and reports missing paths', async () => {
     const dir = path.join(tmp, 'flat');
     fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
-    await sharp({ create: { width: 8, height: 8, channels: 1, background: '#000' } }).png().toFile(path.join(dir, 'top.png'));
-    await sharp({ create: { width: 8, height: 8, channels: 1, background: '#fff' } }).png().toFile(path.join(dir, 'sub', 'deep.png'));
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toFile(path.join(dir, 'top.png'));
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } }).png().toFile(path.join(dir, 'sub', 'deep.png'));
     const { report } = await importInto([dir, path.join(tmp, 'does-not-exist')], { recursive: false });
     expect(report.imported).toBe(1);
     expect(report.skipped.map((s) => s.reason)).toEqual(['not-found']);

@@ -1,3 +1,4 @@
+/* eslint-disable svelte/prefer-svelte-reactivity -- the page map lives in $state.raw and is replaced, never mutated, on each load; the other maps are bookkeeping that must not be reactive */
 /**
  * A lazily filled, offset-addressed window onto `images.list` for one project
  * and one query (status filter + file-name search). The grid asks for the

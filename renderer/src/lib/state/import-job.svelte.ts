@@ -1,3 +1,4 @@
+/* eslint-disable svelte/prefer-svelte-reactivity -- these collections are bookkeeping that the UI never reads */
 /**
  * The import of one project as the UI sees it: idle -> starting -> running ->
  * finished (or failed). Progress and the report arrive as events; while a job

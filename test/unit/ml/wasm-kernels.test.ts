@@ -1,0 +1,522 @@
+/**
+ * Our wasm training kernels against the reference cpu backend, directly (runKernel, every
+ * attribute combination tfjs allows) and through tf.grads of the ops that use them; the
+ * relative error is max|wasm - cpu| / max|cpu| and must stay <= 1e-4. Also: no tensor leaks,
+ * and the backend chain's choice and explanations.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackendUnavailableError, parseBackendEnv, selectBackend } from '../../../core/ml/backend';
+import type { CudaProbe } from '../../../core/ml/cuda-probe';
+import { describeMissingCuda } from '../../../core/ml/cuda-probe';
+import {
+  registerWasmTrainingKernels,
+  unregisterWasmTrainingKernels,
+  wasmTrainingKernelNames,
+  wasmTrainingKernelsRegistered,
+} from '../../../core/ml/wasm-kernels/register';
+import { conv2dFilterGrad } from '../../../core/ml/wasm-kernels/conv2d-backprop-filter';
+import { conv2dInputGrad } from '../../../core/ml/wasm-kernels/conv2d-backprop-input';
+
+const TOL = 1e-4;
+type Shape4 = [number, number, number, number];
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+type Out = { shape: number[]; data: Float32Array | Int32Array | Uint8Array };
+
+/** Deterministic inputs, identical on both backends. */
+function rand(shape: readonly number[], seed: number): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n);
+  let s = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    out[i] = (s / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+const T = (shape: readonly number[], seed: number) => tf.tensor(rand(shape, seed), [...shape]);
+
+/** Runs fn on a backend inside a tidy and returns plain copies of its outputs. */
+async function on(backend: 'cpu' | 'wasm', fn: () => tf.Tensor | tf.Tensor[]): Promise<Out[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const r = fn();
+    return (Array.isArray(r) ? r : [r]).map((t) => ({ shape: t.shape, data: t.dataSync().slice() }));
+  });
+}
+
+function relErr(a: Out, b: Out): number {
+  expect(a.shape).toEqual(b.shape);
+  let maxRef = 0;
+  let maxDiff = 0;
+  for (let i = 0; i < b.data.length; i++) {
+    maxRef = Math.max(maxRef, Math.abs(b.data[i]!));
+    maxDiff = Math.max(maxDiff, Math.abs(a.data[i]! - b.data[i]!));
+  }
+  return maxRef === 0 ? maxDiff : maxDiff / maxRef;
+}
+
+/** Same computation on wasm and cpu; every output within TOL. Checks wasm leaks nothing. */
+async function expectSameOnBoth(fn: () => tf.Tensor | tf.Tensor[], tol = TOL): Promise<number> {
+  const ref = await on('cpu', fn);
+  await tf.setBackend('wasm');
+  const before = tf.memory().numTensors;
+  const dataIds = tf.engine().backend.numDataIds();
+  const got = await on('wasm', fn);
+  expect(tf.memory().numTensors).toBe(before);
+  expect(tf.engine().backend.numDataIds()).toBe(dataIds);
+  expect(got.length).toBe(ref.length);
+  let worst = 0;
+  got.forEach((g, i) => {
+    worst = Math.max(worst, relErr(g, ref[i]!));
+  });
+  expect(worst).toBeLessThanOrEqual(tol);
+  return worst;
+}
+
+function outShape(x: Shape4, f: Shape4, strides: number | [number, number], pad: Pad, dil: number | [number, number] = 1, depthwise = false, rounding?: 'floor' | 'round' | 'ceil'): Shape4 {
+  return tf.backend_util.computeConv2DInfo(x, f, strides, dil, pad, rounding, depthwise).outShape as Shape4;
+}
+
+interface ConvCase {
+  x: Shape4;
+  f: Shape4;
+  s: number | [number, number];
+  pad: Pad;
+  rounding?: 'floor' | 'round' | 'ceil';
+}
+const convCases: ConvCase[] = [
+  { x: [2, 7, 9, 3], f: [3, 3, 3, 4], s: 1, pad: 'same' },
+  { x: [2, 7, 9, 3], f: [3, 3, 3, 4], s: 1, pad: 'valid' },
+  { x: [2, 7, 9, 3], f: [3, 3, 3, 4], s: 2, pad: 'same' },
+  { x: [2, 7, 9, 3], f: [3, 3, 3, 4], s: 2, pad: 'valid' },
+  { x: [3, 8, 8, 2], f: [2, 2, 2, 5], s: 2, pad: 'valid' },
+  { x: [1, 11, 6, 4], f: [5, 3, 4, 2], s: [2, 1], pad: 'same' },
+  { x: [2, 10, 10, 3], f: [4, 4, 3, 2], s: 3, pad: 'same' },
+  { x: [2, 6, 7, 1], f: [1, 1, 1, 3], s: 2, pad: 'valid' },
+  { x: [2, 9, 8, 3], f: [3, 2, 3, 2], s: [1, 2], pad: [[0, 0], [2, 1], [0, 3], [0, 0]] },
+  { x: [1, 9, 10, 2], f: [3, 3, 2, 2], s: 2, pad: 1, rounding: 'floor' },
+];
+const name = (c: { x: Shape4; f: Shape4; s: unknown; pad: unknown }) => `x${c.x.join('x')} f${c.f.join('x')} s${JSON.stringify(c.s)} ${JSON.stringify(c.pad)}`;
+
+interface DwCase extends ConvCase {
+  d: number | [number, number];
+}
+const dwCases: DwCase[] = [
+  { x: [2, 7, 9, 3], f: [3, 3, 3, 1], s: 1, d: 1, pad: 'same' },
+  { x: [2, 7, 9, 3], f: [3, 3, 3, 2], s: 2, d: 1, pad: 'valid' },
+  { x: [2, 7, 9, 3], f: [3, 3, 3, 2], s: 2, d: 1, pad: 'same' },
+  { x: [1, 10, 8, 2], f: [3, 3, 2, 1], s: 1, d: 2, pad: 'same' },
+  { x: [2, 11, 9, 4], f: [2, 3, 4, 3], s: 1, d: [2, 3], pad: 'valid' },
+  { x: [3, 8, 8, 2], f: [5, 5, 2, 1], s: [2, 1], d: 1, pad: 'same' },
+  { x: [2, 9, 10, 3], f: [3, 3, 3, 1], s: 1, d: 1, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  // both above one: tf.depthwiseConv2d refuses it, but the kernels accept it
+  { x: [2, 13, 12, 3], f: [3, 3, 3, 2], s: 2, d: 2, pad: 'valid' },
+];
+
+beforeAll(async () => {
+  const report = await selectBackend({ force: 'wasm', env: {} });
+  expect(report.name).toBe('wasm');
+});
+
+describe('kernel registration', () => {
+  it('adds the missing training kernels to wasm, idempotently', () => {
+    expect(wasmTrainingKernelNames).toEqual([
+      'Conv2DBackpropFilter',
+      'Conv2DBackpropInput',
+      'DepthwiseConv2dNativeBackpropFilter',
+      'DepthwiseConv2dNativeBackpropInput',
+      'UnsortedSegmentSum',
+    ]);
+    expect(wasmTrainingKernelsRegistered()).toBe(true);
+    expect(registerWasmTrainingKernels()).toEqual({ registered: [], replaced: [] });
+    for (const k of wasmTrainingKernelNames) expect(tf.getKernel(k, 'wasm')).toBeTruthy();
+  });
+
+  it('restores the stock Conv2DBackpropInput when unregistered, and re-registers', () => {
+    unregisterWasmTrainingKernels();
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeFalsy();
+    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBeTruthy(); // the stock one
+    expect(wasmTrainingKernelsRegistered()).toBe(false);
+    const again = registerWasmTrainingKernels();
+    expect(again.registered).toEqual([...wasmTrainingKernelNames]);
+    expect(again.replaced).toEqual(['Conv2DBackpropInput']);
+    expect(wasmTrainingKernelsRegistered()).toBe(true);
+  });
+});
+
+describe('Conv2DBackpropFilter / Conv2DBackpropInput', () => {
+  for (const c of convCases) {
+    it(`kernels match cpu: ${name(c)}`, async () => {
+      const y = outShape(c.x, c.f, c.s, c.pad, 1, false, c.rounding);
+      const strides = typeof c.s === 'number' ? [c.s, c.s] : c.s;
+      await expectSameOnBoth(() => [
+        tf.engine().runKernel(
+          'Conv2DBackpropFilter',
+          { x: T(c.x, 1), dy: T(y, 2) },
+          { strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: c.rounding, filterShape: c.f } as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor,
+        tf.engine().runKernel(
+          'Conv2DBackpropInput',
+          { dy: T(y, 2), filter: T(c.f, 3) },
+          { strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: c.rounding, inputShape: c.x } as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor,
+      ]);
+    });
+  }
+
+  for (const c of convCases.filter((k) => typeof k.pad === 'string')) {
+    it(`tf.grads of conv2d and conv2dTranspose match cpu: ${name(c)}`, async () => {
+      const y = outShape(c.x, c.f, c.s, c.pad);
+      const s = c.s;
+      const pad = c.pad as 'same' | 'valid';
+      await expectSameOnBoth(() => {
+        const r = T(y, 4);
+        const conv = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.mul(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, pad), r).sum());
+        const rx = T(c.x, 5);
+        // conv2dTranspose's filter is [kh, kw, outChannels, inChannels]: the forward filter
+        const convT = tf.grads((dy: tf.Tensor, w: tf.Tensor) => tf.mul(tf.conv2dTranspose(dy as tf.Tensor4D, w as tf.Tensor4D, c.x, s, pad), rx).sum());
+        return [...conv([T(c.x, 1), T(c.f, 3)]), ...convT([T(y, 2), T(c.f, 3)])];
+      });
+    });
+  }
+
+  it('kernels match cpu with NCHW data', async () => {
+    const x: Shape4 = [2, 7, 9, 3];
+    const f: Shape4 = [3, 3, 3, 4];
+    const y = outShape(x, f, 2, 'same'); // NHWC
+    const yNCHW = [y[0], y[3], y[1], y[2]];
+    const xNCHW = [x[0], x[3], x[1], x[2]];
+    await expectSameOnBoth(() => [
+      tf.engine().runKernel('Conv2DBackpropFilter', { x: T(xNCHW, 1), dy: T(yNCHW, 2) }, {
+        strides: [2, 2],
+        pad: 'same',
+        dataFormat: 'NCHW',
+        filterShape: f,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      tf.engine().runKernel('Conv2DBackpropInput', { dy: T(yNCHW, 2), filter: T(f, 3) }, {
+        strides: [2, 2],
+        pad: 'same',
+        dataFormat: 'NCHW',
+        inputShape: xNCHW,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    ]);
+  });
+
+  // The Conv2D backprop kernels carry no dilations (tfjs refuses gradients of dilated conv2d),
+  // but our helpers handle them: check against cpu with the equivalent zero-upsampled filter.
+  for (const [s, d] of [
+    [1, 2],
+    [2, 2],
+    [1, 3],
+  ] as const) {
+    it(`helpers handle dilation ${d} with stride ${s}`, async () => {
+      const x: Shape4 = [2, 11, 10, 3];
+      const f: Shape4 = [3, 2, 3, 2];
+      for (const pad of ['same', 'valid'] as const) {
+        const info = tf.backend_util.computeConv2DInfo(x, f, s, d, pad);
+        const y = info.outShape as Shape4;
+        const ref = await on('cpu', () => {
+          const fUp = upsampleFilter(f, 3, [d, d]);
+          const gradUp = tf.engine().runKernel('Conv2DBackpropFilter', { x: T(x, 1), dy: T(y, 2) }, { strides: [s, s], pad, dataFormat: 'NHWC', filterShape: fUp.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+          return [tf.stridedSlice(gradUp, [0, 0, 0, 0], fUp.shape, [d, d, 1, 1]), tf.conv2dTranspose(T(y, 2) as tf.Tensor4D, fUp, x, s, pad)];
+        });
+        const got = await on('wasm', () => [
+          conv2dFilterGrad(T(x, 1) as tf.Tensor4D, T(y, 2) as tf.Tensor4D, f, [s, s], [d, d], info.padInfo.top, info.padInfo.left),
+          conv2dInputGrad(T(y, 2) as tf.Tensor4D, T(f, 3) as tf.Tensor4D, x, [s, s], [d, d], info.padInfo.top, info.padInfo.left),
+        ]);
+        expect(relErr(got[0]!, ref[0]!)).toBeLessThanOrEqual(TOL);
+        expect(relErr(got[1]!, ref[1]!)).toBeLessThanOrEqual(TOL);
+      }
+    });
+  }
+});
+
+/** A filter with (d - 1) zeros between taps: a conv with it equals the dilated conv. */
+function upsampleFilter(f: Shape4, seed: number, [dh, dw]: [number, number]): tf.Tensor4D {
+  const up = tf.buffer([(f[0] - 1) * dh + 1, (f[1] - 1) * dw + 1, f[2], f[3]]);
+  const v = rand(f, seed);
+  for (let a = 0; a < f[0]; a++)
+    for (let b = 0; b < f[1]; b++)
+      for (let i = 0; i < f[2]; i++) for (let o = 0; o < f[3]; o++) up.set(v[((a * f[1] + b) * f[2] + i) * f[3] + o]!, a * dh, b * dw, i, o);
+  return up.toTensor() as tf.Tensor4D;
+}
+
+describe('DepthwiseConv2dNativeBackpropFilter / DepthwiseConv2dNativeBackpropInput', () => {
+  const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
+  for (const c of dwCases) {
+    // The cpu backend's depthwise backprop kernels ignore dilations (a tfjs bug: its loops
+    // index x by tap, not tap * dilation), so the reference runs them at dilation 1 with the
+    // zero-upsampled filter, which is the same convolution.
+    it(`kernels match cpu: ${name(c)} d${JSON.stringify(c.d)}`, async () => {
+      const y = outShape(c.x, c.f, c.s, c.pad, c.d, true);
+      const [dh, dw] = pair(c.d);
+      const attrs = { strides: pair(c.s), pad: c.pad, dimRoundingMode: undefined };
+      const ref = await on('cpu', () => {
+        const fUp = upsampleFilter(c.f, 3, [dh, dw]);
+        const dFilterUp = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: T(c.x, 1), dy: T(y, 2) }, {
+          ...attrs,
+          dilations: [1, 1],
+          filterShape: fUp.shape,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        return [
+          tf.stridedSlice(dFilterUp, [0, 0, 0, 0], fUp.shape, [dh, dw, 1, 1]),
+          tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: T(y, 2), filter: fUp }, {
+            ...attrs,
+            dilations: [1, 1],
+            inputShape: c.x,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        ];
+      });
+      await tf.setBackend('wasm');
+      const before = tf.memory().numTensors;
+      const got = await on('wasm', () => [
+        tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: T(c.x, 1), dy: T(y, 2) }, {
+          ...attrs,
+          dilations: [dh, dw],
+          filterShape: c.f,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: T(y, 2), filter: T(c.f, 3) }, {
+          ...attrs,
+          dilations: [dh, dw],
+          inputShape: c.x,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      ]);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(relErr(got[0]!, ref[0]!)).toBeLessThanOrEqual(TOL);
+      expect(relErr(got[1]!, ref[1]!)).toBeLessThanOrEqual(TOL);
+    });
+  }
+
+  for (const c of dwCases.filter((k) => k.d === 1 && typeof k.pad === 'string')) {
+    it(`tf.grads of depthwiseConv2d and separableConv2d match cpu: ${name(c)}`, async () => {
+      const y = outShape(c.x, c.f, c.s, c.pad, 1, true);
+      const pad = c.pad as 'same' | 'valid';
+      const pw: Shape4 = [1, 1, c.f[2] * c.f[3], 3];
+      await expectSameOnBoth(() => {
+        const r = T(y, 4);
+        const dw = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.mul(tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.s, pad), r).sum());
+        const r2 = T([y[0], y[1], y[2], 3], 6);
+        const sep = tf.grads((x: tf.Tensor, w: tf.Tensor, p: tf.Tensor) =>
+          tf.mul(tf.separableConv2d(x as tf.Tensor4D, w as tf.Tensor4D, p as tf.Tensor4D, c.s, pad), r2).sum(),
+        );
+        return [...dw([T(c.x, 1), T(c.f, 3)]), ...sep([T(c.x, 1), T(c.f, 3), T(pw, 5)])];
+      });
+    });
+  }
+});
+
+describe('UnsortedSegmentSum (the gradient of gather)', () => {
+  it('matches cpu, drops out-of-range ids, sums duplicates', async () => {
+    await expectSameOnBoth(() => [
+      tf.unsortedSegmentSum(T([6, 3, 2], 1), tf.tensor1d([0, 2, 2, -1, 5, 1], 'int32'), 4),
+      tf.unsortedSegmentSum(tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32'), tf.tensor1d([1, 1, 0], 'int32'), 2),
+      tf.unsortedSegmentSum(T([5], 2), tf.tensor1d([3, 3, 3, 0, 1], 'int32'), 5),
+    ]);
+  });
+
+  it('tf.grads of gather (axis 0 and 1) match cpu', async () => {
+    await expectSameOnBoth(() => {
+      const idx = tf.tensor1d([3, 0, 3, 1, 3, 4], 'int32');
+      const g0 = tf.grad((t: tf.Tensor) => tf.mul(tf.gather(t, idx, 0), T([6, 4], 2)).sum())(T([5, 4], 1));
+      const g1 = tf.grad((t: tf.Tensor) => tf.mul(tf.gather(t, idx, 1), T([2, 6, 3], 4)).sum())(T([2, 5, 3], 3));
+      return [g0, g1];
+    });
+  });
+});
+
+describe('gradients of the other ops a segmentation net trains with (stock wasm kernels)', () => {
+  it('match cpu: pooling, resizes, normalisation, attention, activations, losses', async () => {
+    const worst = await expectSameOnBoth(() => {
+      const x = T([2, 12, 10, 4], 1) as tf.Tensor4D;
+      const w1 = T([3, 3, 4, 8], 2) as tf.Tensor4D;
+      const w2 = T([3, 3, 4, 1], 3) as tf.Tensor4D;
+      const wq = T([8, 8], 4) as tf.Tensor2D;
+      const wt = T([2, 2, 4, 8], 5) as tf.Tensor4D;
+      const emb = T([3, 8], 6);
+      const target = tf.cast(tf.greater(T([2, 12, 10, 1], 7), 0), 'float32');
+      const f = (x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, wq: tf.Tensor, wt: tf.Tensor, emb: tf.Tensor) => {
+        let h = tf.leakyRelu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 2, 'same'), 0.1); // [2,6,5,8]
+        // group-norm style: per-sample, per-group moments
+        const g = h.reshape([2, 6, 5, 2, 4]);
+        const { mean, variance } = tf.moments(g, [1, 2, 4], true);
+        h = tf.div(tf.sub(g, mean), tf.sqrt(tf.add(variance, 1e-5))).reshape([2, 6, 5, 8]);
+        h = tf.elu(tf.add(h, tf.gather(emb, tf.tensor1d([0, 2], 'int32')).reshape([2, 1, 1, 8])));
+        // self-attention over the 30 positions
+        const seq = h.reshape([2, 30, 8]);
+        const q = tf.matMul(seq, tf.tile(wq.expandDims(0), [2, 1, 1]));
+        const att = tf.softmax(tf.div(tf.matMul(q, seq, false, true), Math.sqrt(8)));
+        h = tf.add(h, tf.matMul(att, seq).reshape([2, 6, 5, 8]));
+        const pooled = tf.add(tf.maxPool(h, 2, 2, 'same'), tf.avgPool(h, 3, 1, 'same').slice([0, 0, 0, 0], [2, 3, 3, 8]));
+        const up1 = tf.image.resizeBilinear(pooled, [6, 5], false, true);
+        const up2 = tf.image.resizeBilinear(pooled, [6, 5], true);
+        const up3 = tf.image.resizeNearestNeighbor(pooled, [6, 5]);
+        h = tf.concat([tf.tanh(tf.add(h, up1)), tf.sigmoid(tf.add(up2, up3))], 3); // [2,6,5,16]
+        h = tf.conv2dTranspose(h.slice([0, 0, 0, 0], [2, 6, 5, 8]) as tf.Tensor4D, wt as tf.Tensor4D, [2, 12, 10, 4], 2, 'same');
+        h = tf.relu6(tf.mul(tf.pad(h, [[0, 0], [1, 1], [1, 1], [0, 0]]).slice([0, 1, 1, 0], [2, 12, 10, 4]), 3));
+        const logits = tf.depthwiseConv2d(tf.concat([h, h], 3) as tf.Tensor4D, tf.concat([w2, w2], 2) as tf.Tensor4D, 1, 'same');
+        const logit = tf.mean(logits, 3, true);
+        return tf.add(tf.losses.sigmoidCrossEntropy(target, logit), tf.mul(tf.logSoftmax(logits.reshape([240, 8])).mean(), -0.1)) as tf.Scalar;
+      };
+      return tf.grads(f)([x, w1, w2, wq, wt, emb]);
+    });
+    expect(worst).toBeLessThan(TOL);
+  });
+});
+
+describe('memory', () => {
+  it('each kernel leaves exactly its output behind', () => {
+    const x = T([2, 7, 9, 3], 1);
+    const dy = T([2, 4, 5, 4], 2);
+    const f = T([3, 3, 3, 4], 3);
+    const dyDw = T([2, 4, 5, 6], 4);
+    const fDw = T([3, 3, 3, 2], 5);
+    const before = tf.memory().numTensors;
+    const ids = tf.engine().backend.numDataIds();
+    const a = { strides: [2, 2], pad: 'same', dilations: [1, 1], dataFormat: 'NHWC' };
+    const outs = [
+      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...a, filterShape: [3, 3, 3, 4] } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { ...a, inputShape: [2, 7, 9, 3] } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: dyDw }, { ...a, filterShape: [3, 3, 3, 2] } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dyDw, filter: fDw }, { ...a, inputShape: [2, 7, 9, 3] } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      tf.unsortedSegmentSum(x, tf.tensor1d([1, 0], 'int32'), 3),
+    ];
+    // one extra tensor: the segment ids made inline above
+    expect(tf.memory().numTensors).toBe(before + outs.length + 1);
+    tf.dispose(outs);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(tf.engine().backend.numDataIds()).toBe(ids + 1);
+    tf.dispose([x, dy, f, dyDw, fDw]);
+  });
+
+  it('a training step with an optimizer leaks nothing', () => {
+    const w = tf.variable(T([3, 3, 2, 4], 1));
+    const wd = tf.variable(T([3, 3, 4, 1], 2));
+    const opt = tf.train.adam(0.01);
+    const x = T([2, 9, 9, 2], 3) as tf.Tensor4D;
+    const step = () =>
+      opt.minimize(() => tf.depthwiseConv2d(tf.conv2d(x, w as unknown as tf.Tensor4D, 2, 'same'), wd as unknown as tf.Tensor4D, 1, 'same').square().mean() as tf.Scalar);
+    step(); // creates the optimizer's slot variables
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    opt.dispose();
+    tf.dispose([w, wd, x]);
+  });
+});
+
+describe('selectBackend', () => {
+  afterAll(async () => {
+    await tf.setBackend('wasm');
+  });
+
+  it('reports tfjs-node-gpu and tfjs-node as unavailable, with a reason, and picks wasm', async () => {
+    const r = await selectBackend({ env: {} });
+    expect(r.name).toBe('wasm');
+    expect(r.kind).toBe('wasm-cpu');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(r.threads).toBe(1);
+    expect(r.trainingKernels).toEqual([...wasmTrainingKernelNames]);
+    expect(r.tried.map((t) => [t.name, t.ok])).toEqual([
+      ['tensorflow-gpu', false],
+      ['tensorflow', false],
+      ['wasm', true],
+    ]);
+    expect(r.tried[0]!.reason).toMatch(/@tensorflow\/tfjs-node-gpu is not installed.*libtensorflow/);
+    expect(r.tried[1]!.reason).toMatch(/@tensorflow\/tfjs-node is not installed/);
+    expect(r.summary).toMatch(/WebAssembly.*not tensorflow-gpu: .*not installed/);
+  });
+
+  it("force: 'cpu' uses the cpu backend and says why the others were skipped", async () => {
+    const r = await selectBackend({ force: 'cpu', env: {} });
+    expect(r.name).toBe('cpu');
+    expect(r.kind).toBe('js-cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(r.forcedBy).toBe('option');
+    expect(r.tried.map((t) => t.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+    expect(r.tried.slice(0, 3).every((t) => !t.ok && t.reason.startsWith('skipped'))).toBe(true);
+  });
+
+  it('honours MASKWRIGHT_BACKEND, and ignores a value it does not know with a note', async () => {
+    const r = await selectBackend({ env: { MASKWRIGHT_BACKEND: 'cpu' } });
+    expect(r.name).toBe('cpu');
+    expect(r.forcedBy).toBe('env');
+    const r2 = await selectBackend({ env: { MASKWRIGHT_BACKEND: 'tpu' } });
+    expect(r2.name).toBe('wasm');
+    expect(r2.notes.join()).toMatch(/MASKWRIGHT_BACKEND='tpu'.*ignored/);
+    expect(parseBackendEnv('GPU')).toEqual({ force: 'tensorflow-gpu' });
+    expect(parseBackendEnv('auto')).toEqual({});
+  });
+
+  it('a forced backend that cannot start is an error, not a silent fallback', async () => {
+    await expect(selectBackend({ force: 'tensorflow', env: {} })).rejects.toBeInstanceOf(BackendUnavailableError);
+    await expect(selectBackend({ env: { MASKWRIGHT_BACKEND: 'tensorflow-gpu' } })).rejects.toThrow(/tfjs-node-gpu is not installed/);
+  });
+
+  it('tells an installed-but-broken native package from a missing one', async () => {
+    const r = await selectBackend({
+      env: {},
+      loadModule: (s) => {
+        if (s.endsWith('tfjs-node-gpu')) throw Object.assign(new Error('libtensorflow.so.2: cannot open shared object file: No such file or directory'), { code: 'ERR_DLOPEN_FAILED' });
+        throw Object.assign(new Error(`Cannot find module '${s}'\nRequire stack: ...`), { code: 'MODULE_NOT_FOUND' });
+      },
+    });
+    expect(r.name).toBe('wasm');
+    expect(r.tried[0]!.reason).toBe('@tensorflow/tfjs-node-gpu is installed but failed to load: libtensorflow.so.2: cannot open shared object file: No such file or directory');
+    expect(r.tried[1]!.reason).toMatch(/tfjs-node is not installed/);
+  });
+
+  it("detects tfjs-node-gpu silently running on the CPU and reports it as native CPU with what's missing", async () => {
+    // a stand-in for tfjs-node-gpu without CUDA: registers 'tensorflow' (the cpu backend's
+    // kernels under that name) whose binding saw no GPU device
+    const cpuCtor = (tf.findBackend('cpu') as object).constructor as new () => tf.KernelBackend;
+    const cpuKernels = tf.getKernelsForBackend('cpu');
+    const fakeGpuPackage = () => {
+      for (const k of cpuKernels) tf.registerKernel({ ...k, backendName: 'tensorflow' });
+      tf.registerBackend('tensorflow', () => Object.assign(new cpuCtor(), { isGPUPackage: true, isUsingGpuDevice: false }), 0);
+      return {};
+    };
+    const probe = (): CudaProbe => ({ platform: 'linux', driver: 'NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15', cudart: null, cudnn: null });
+    try {
+      const r = await selectBackend({
+        env: {},
+        probeCuda: probe,
+        loadModule: (s) => {
+          if (s.endsWith('tfjs-node-gpu')) return fakeGpuPackage();
+          throw new Error('tfjs-node must not be loaded next to tfjs-node-gpu');
+        },
+      });
+      expect(r.name).toBe('tensorflow');
+      expect(r.kind).toBe('native-cpu');
+      expect(r.tfBackend).toBe('tensorflow');
+      expect(r.matmulGflops).toBeGreaterThan(0);
+      expect(r.tried.map((t) => [t.name, t.ok])).toEqual([
+        ['tensorflow-gpu', false],
+        ['tensorflow', true],
+      ]);
+      expect(r.tried[0]!.reason).toMatch(/sees no GPU .*CUDA 11\.2 \+ cuDNN 8\.1.*libcudart\.so\.11\.0.*libcudnn\.so\.8.*silently runs on the CPU/);
+      await expect(selectBackend({ env: {}, force: 'tensorflow-gpu', probeCuda: probe, loadModule: () => ({}) })).rejects.toThrow(/sees no GPU/);
+    } finally {
+      await tf.setBackend('wasm');
+      tf.removeBackend('tensorflow');
+      for (const k of cpuKernels) tf.unregisterKernel(k.kernelName, 'tensorflow');
+    }
+  });
+
+  it('describes missing CUDA pieces', () => {
+    expect(describeMissingCuda({ platform: 'linux', driver: null, cudart: null, cudnn: '/x/libcudnn.so.8' })).toBe(
+      'no NVIDIA driver is loaded; libcudart.so.11.0 (CUDA 11.2 runtime) is not on the library path',
+    );
+    expect(describeMissingCuda({ platform: 'linux', driver: 'v', cudart: 'a', cudnn: 'b' })).toBeNull();
+    expect(describeMissingCuda({ platform: 'darwin', driver: null, cudart: null, cudnn: null })).toMatch(/no GPU build for darwin/);
+  });
+});
+
+afterAll(() => {
+  // leave the process as other test files expect to find it
+  registerWasmTrainingKernels();
+});
