@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'electron-vite';
 import pkg from './package.json' with { type: 'json' };
+import { allChannels } from './core/api/contract';
 
 const define = { __MASKWRIGHT_VERSION__: JSON.stringify(pkg.version) };
 
@@ -19,6 +20,8 @@ export default defineConfig({
     },
   },
   preload: {
+    // the allow-list is computed here so the preload stays tiny (no zod, no contract code)
+    define: { __MASKWRIGHT_CHANNELS__: JSON.stringify(allChannels()) },
     build: {
       outDir: 'out/preload',
       // a sandboxed preload cannot require packages: bundle everything it uses

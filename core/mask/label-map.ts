@@ -8,7 +8,7 @@
  *   offset  size  field
  *   0       4     magic "MWLM"
  *   4       2     format version (1)
- *   6       2     reserved, 0
+ *   6       2     reserved, must be 0
  *   8       4     width
  *   12      4     height
  *   16      4     P = number of palette ids
@@ -403,6 +403,7 @@ export function decodeLabelMap(blob: Uint8Array): LabelMap {
   const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   const version = dv.getUint16(4, true);
   if (version !== LABEL_MAP_VERSION) fail(`unsupported format version ${version} (this build reads ${LABEL_MAP_VERSION})`);
+  if (dv.getUint16(6, true) !== 0) fail('reserved header field is not zero (corrupt, or written by a newer build)');
   const width = dv.getUint32(8, true);
   const height = dv.getUint32(12, true);
   const np = dv.getUint32(16, true);

@@ -4,11 +4,10 @@ import path from 'node:path';
 import { AppError } from '../api/errors';
 import type { Emit } from '../api/events';
 import type { ImportOptions, ImportReport, ImportSkip, SkipReason } from '../api/types';
-import { isSupportedExtension, probeImage, writeThumbnail } from '../imaging';
+import { DEFAULT_MAX_PIXELS, isSupportedExtension, probeImage, writeThumbnail } from '../imaging';
 import type { ProjectStore } from '../store/project-store';
 import { copyFileAtomic } from './atomic-write';
 
-export const DEFAULT_MAX_PIXELS = 400_000_000;
 const THUMB_SIZE_PX = 256;
 const PROGRESS_INTERVAL_MS = 100;
 

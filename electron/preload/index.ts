@@ -4,10 +4,11 @@
  */
 import { contextBridge, ipcRenderer } from 'electron';
 import type { IpcRendererEvent } from 'electron';
-import { allChannels } from '../../core/api/contract';
 import { IPC_CALL_PREFIX, IPC_EVENT_CHANNEL } from '../../core/api/http-routes';
 
-const allowed = new Set(allChannels());
+/** every `service.method` of core/api/contract, injected at build time by electron.config.ts */
+declare const __MASKWRIGHT_CHANNELS__: string[];
+const allowed = new Set(__MASKWRIGHT_CHANNELS__);
 
 contextBridge.exposeInMainWorld('maskwright', {
   async invoke(channel: string, args: unknown[]): Promise<unknown> {

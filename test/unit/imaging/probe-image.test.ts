@@ -103,8 +103,8 @@ describe('probeImage', () => {
   it('finds damage in PNGs whatever the CRCs say', async () => {
     const png = await sharp(rgb, raw).png().toBuffer();
     const corrupt = corruptPngIdat(png);
-    // break the CRC too: still corrupt, not truncated
-    corrupt[corrupt.length - 20] = corrupt[corrupt.length - 20]! ^ 0xff;
+    // flip a byte of the last IDAT CRC (the IEND chunk is the final 12 bytes): still corrupt, not truncated
+    corrupt[corrupt.length - 13] = corrupt[corrupt.length - 13]! ^ 0xff;
     expect((await probeError(await write('crc.png', corrupt))).code).toBe('corrupt-image');
   });
 
