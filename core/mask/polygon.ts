@@ -29,8 +29,23 @@ const SCALE = 5;
 let bx = new Int32Array(1024);
 let by = new Int32Array(1024);
 
+/** Growable list of boundary positions (column-major index x * h + y), reused between calls. */
+class PosList {
+  buf = new Float64Array(1024);
+  len = 0;
+  push(v: number): void {
+    if (this.len === this.buf.length) {
+      const next = new Float64Array(this.len * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.len++] = v;
+  }
+}
+const sharedPos = new PosList();
+
 /** Appends pycocotools' boundary positions (x * h + y) of one ring to `acc`. */
-function cocoBoundaries(xy: FlatRing, width: number, height: number, acc: number[]): void {
+function cocoBoundaries(xy: FlatRing, width: number, height: number, acc: PosList): void {
   const k = xy.length >> 1;
   if (k === 0) return;
   const x = new Int32Array(k + 1);
@@ -101,10 +116,9 @@ function cocoBoundaries(xy: FlatRing, width: number, height: number, acc: number
 }
 
 /** Sorted boundary positions -> counts, merging coincident boundaries exactly like rleFrPoly. */
-function countsFromBoundaries(acc: number[], width: number, height: number): Uint32Array {
-  const all = new Float64Array(acc.length + 1);
-  all.set(acc);
-  all[acc.length] = width * height;
+function countsFromBoundaries(acc: PosList, width: number, height: number): Uint32Array {
+  acc.push(width * height);
+  const all = acc.buf.subarray(0, acc.len);
   all.sort();
   const k = all.length;
   let p = 0;
@@ -124,6 +138,7 @@ function countsFromBoundaries(acc: number[], width: number, height: number): Uin
       if (j < k) b[m - 1] = b[m - 1]! + all[j++]!;
     }
   }
+  acc.len = 0;
   return b.slice(0, m);
 }
 
@@ -131,7 +146,8 @@ function countsFromBoundaries(acc: number[], width: number, height: number): Uin
 export function polygonToRle(ring: FlatRing, width: number, height: number): Rle {
   assertDims(width, height);
   checkFlat(ring);
-  const acc: number[] = [];
+  const acc = sharedPos;
+  acc.len = 0;
   cocoBoundaries(ring, width, height, acc);
   return { width, height, counts: countsFromBoundaries(acc, width, height) };
 }
@@ -161,11 +177,10 @@ export function polygonWithHolesToRle(polys: PolygonWithHoles | readonly Polygon
 /** COCO convention, all rings combined by even-odd parity (one ring: identical to `polygonToRle`). */
 export function ringsToRleEvenOdd(rings: readonly FlatRing[], width: number, height: number): Rle {
   assertDims(width, height);
-  const acc: number[] = [];
-  for (const r of rings) {
-    checkFlat(r);
-    cocoBoundaries(r, width, height, acc);
-  }
+  for (const r of rings) checkFlat(r);
+  const acc = sharedPos;
+  acc.len = 0;
+  for (const r of rings) cocoBoundaries(r, width, height, acc);
   return { width, height, counts: countsFromBoundaries(acc, width, height) };
 }
 

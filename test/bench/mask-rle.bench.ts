@@ -47,8 +47,8 @@ function randomEllipses(rnd: () => number): Ellipse[] {
   return Array.from({ length: ELLIPSES }, () => ({
     cx: rnd() * SIZE,
     cy: rnd() * SIZE,
-    a: 15 + rnd() * 60,
-    b: 15 + rnd() * 60,
+    a: 15 + rnd() * 58.5,
+    b: 15 + rnd() * 58.5,
     theta: rnd() * Math.PI,
   }));
 }

@@ -78,7 +78,7 @@ export function convAttrs(attrs: NamedAttrMap | undefined) {
 /**
  * Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor.
  */
-export function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
+export function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number, value = 0): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const ct = Math.max(0, -top);
   const cb = Math.max(0, -bottom);
@@ -89,7 +89,7 @@ export function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: num
     const hh = h - ct - cb;
     const ww = w - cl - cr;
     // nothing of x survives the crop: the result is all padding
-    if (hh <= 0 || ww <= 0) return tf.zeros([n, Math.max(0, h + top + bottom), Math.max(0, w + left + right), c]);
+    if (hh <= 0 || ww <= 0) return tf.fill([n, Math.max(0, h + top + bottom), Math.max(0, w + left + right), c], value);
     y = tf.slice(y, [0, ct, cl, 0], [n, hh, ww, c]);
   }
   const pt = Math.max(0, top);
@@ -97,12 +97,16 @@ export function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: num
   const pl = Math.max(0, left);
   const pr = Math.max(0, right);
   if (pt + pb + pl + pr > 0) {
-    y = tf.pad(y, [
-      [0, 0],
-      [pt, pb],
-      [pl, pr],
-      [0, 0],
-    ]);
+    y = tf.pad(
+      y,
+      [
+        [0, 0],
+        [pt, pb],
+        [pl, pr],
+        [0, 0],
+      ],
+      value,
+    );
   }
   return y;
 }

@@ -17,6 +17,11 @@ import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-native-backprop-filter';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-native-backprop-input';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
+import { maxPoolGradConfig } from './max-pool-grad';
+import { avgPoolGradConfig } from './avg-pool-grad';
+import { resizeBilinearGradConfig } from './resize-bilinear-grad';
+import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad';
+import { oneHotConfig } from './one-hot';
 
 /** Our kernels, in registration order. */
 export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
@@ -25,6 +30,11 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   unsortedSegmentSumConfig,
+  maxPoolGradConfig,
+  avgPoolGradConfig,
+  resizeBilinearGradConfig,
+  resizeNearestNeighborGradConfig,
+  oneHotConfig,
 ];
 
 /** Names of the kernels we add or replace on 'wasm'. */
@@ -54,12 +64,16 @@ export function registerWasmTrainingKernels(): WasmKernelRegistration {
   for (const config of wasmTrainingKernelConfigs) {
     const existing = lookup(config.kernelName);
     if (existing?.kernelFunc === config.kernelFunc) continue;
+    let ours = config;
     if (existing) {
       replacedStock.set(config.kernelName, existing);
       tf.unregisterKernel(config.kernelName, 'wasm');
       replaced.push(config.kernelName);
+      // The engine runs setupFuncs when the backend initialises. Carry the stock kernel's, so
+      // that the stock kernel still works if it is put back after that.
+      if (existing.setupFunc) ours = { ...config, setupFunc: existing.setupFunc };
     }
-    tf.registerKernel(config);
+    tf.registerKernel(ours);
     registered.push(config.kernelName);
   }
   return { registered, replaced };
