@@ -11,6 +11,7 @@ import type {
   ImageRow,
   ImportReport,
   LabelClass,
+  MaskState,
   ProjectInfo,
   RecentProject,
 } from './types';
@@ -36,6 +37,8 @@ const imageId = z.number().int().positive();
 const status = z.enum(IMAGE_STATUSES);
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must be #rrggbb');
 const className = z.string().trim().min(1).max(100);
+/** binary payloads (Electron clones Uint8Array; HTTP carries it as base64, core/api/wire.ts) */
+const bytes = z.instanceof(Uint8Array).refine((b) => b.byteLength <= 512 * 1024 * 1024, 'payload larger than 512 MiB');
 
 export const contract = {
   app: {
@@ -89,6 +92,37 @@ export const contract = {
     ),
     get: method<ImageRow>()(z.tuple([projectId, imageId])),
     setStatus: method<number>()(z.tuple([projectId, z.array(imageId).min(1).max(100_000), status])),
+  },
+  masks: {
+    /** the person's current mask of an image (null when none yet) and its persisted undo history */
+    load: method<MaskState>()(z.tuple([projectId, imageId])),
+    /**
+     * autosave after a gesture: the whole label map (core/mask blob, validated against the image
+     * size), plus the history step that produced it. `expectedVersion` guards against a second
+     * window having saved meanwhile.
+     */
+    save: method<{ version: number }>()(
+      z.tuple([
+        projectId,
+        imageId,
+        z
+          .object({
+            labelMap: bytes,
+            expectedVersion: z.number().int().min(0),
+            addTimeMs: z.number().min(0).max(86_400_000).optional(),
+            addEdits: z.number().int().min(0).max(1_000_000).optional(),
+            history: z
+              .discriminatedUnion('op', [
+                z.object({ op: z.literal('push'), entry: bytes }).strict(),
+                z.object({ op: z.literal('undo') }).strict(),
+                z.object({ op: z.literal('redo') }).strict(),
+              ])
+              .nullable()
+              .optional(),
+          })
+          .strict(),
+      ]),
+    ),
   },
   imports: {
     /** starts an import job; progress and the final report arrive as events */

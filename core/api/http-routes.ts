@@ -3,7 +3,7 @@
  * HTTP transport). Everything is on 127.0.0.1 and needs the per-run token:
  *
  *   GET  /?token=T                      -> sets the HttpOnly SameSite=Strict cookie and serves the UI
- *   POST /api/call/<service>.<method>   body: JSON array of arguments
+ *   POST /api/call/<service>.<method>   body: JSON array of arguments (Uint8Array as {"$b64": ...}, see wire.ts)
  *        -> 200 { ok: true, result } | 4xx/5xx { ok: false, error: { code, message } }
  *        needs Content-Type application/json and, when an Origin header is sent, the host's own origin
  *   GET  /api/asset/<kind>/<projectId>/<imageId> -> image bytes (kind: thumb | image)

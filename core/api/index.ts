@@ -5,3 +5,4 @@ export * from './events';
 export * from './rpc';
 export * from './client';
 export * from './http-routes';
+export * from './wire';

@@ -123,3 +123,14 @@ export interface AppInfo {
   /** whether app.pickDirectory can open a native folder dialog */
   canPickDirectory: boolean;
 }
+
+export interface MaskState {
+  /** core/mask label-map blob, or null when the image has no mask yet */
+  labelMap: Uint8Array | null;
+  /** 0 when there is no mask yet; pass it back as expectedVersion */
+  version: number;
+  timeSpentMs: number;
+  editCount: number;
+  /** persisted undo history (core/editor history entries), oldest first */
+  history: { undo: Uint8Array[]; redo: Uint8Array[] };
+}

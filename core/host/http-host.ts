@@ -15,6 +15,7 @@ import type { AppEvent } from '../api/events';
 import { ASSET_PREFIX, CALL_PREFIX, EVENTS_PATH, TOKEN_COOKIE } from '../api/http-routes';
 import type { CallResponse } from '../api/http-routes';
 import { dispatch } from '../api/rpc';
+import { fromWireJson, toWireJson } from '../api/wire';
 import type { AppServices } from '../services/create-services';
 
 export interface HttpHostOptions {
@@ -36,7 +37,7 @@ export interface HttpHost {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
+const MAX_BODY_BYTES = 700 * 1024 * 1024; // masks of very large images travel as base64
 const HTTP_STATUS: Partial<Record<AppError['code'], number>> = {
   'invalid-argument': 400,
   'not-found': 404,
@@ -109,7 +110,7 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
       const dot = channel.indexOf('.');
       let args: unknown;
       try {
-        args = JSON.parse(await readBody(req));
+        args = fromWireJson(await readBody(req));
       } catch (err) {
         const e = err instanceof AppError ? err : new AppError('invalid-argument', 'The request body is not valid JSON.');
         return sendJson(res, HTTP_STATUS[e.code] ?? 400, { ok: false, error: e.toJSON() });
@@ -232,7 +233,7 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: CallResponse): void {
-  const data = JSON.stringify(body);
+  const data = toWireJson(body);
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(data) });
   res.end(data);
 }

@@ -26,9 +26,6 @@ export type FillRule = 'evenodd' | 'nonzero';
 
 const SCALE = 5;
 
-let bx = new Int32Array(1024);
-let by = new Int32Array(1024);
-
 /** Growable list of boundary positions (column-major index x * h + y), reused between calls. */
 class PosList {
   buf = new Float64Array(1024);
@@ -44,30 +41,41 @@ class PosList {
 }
 const sharedPos = new PosList();
 
-/** Appends pycocotools' boundary positions (x * h + y) of one ring to `acc`. */
+/**
+ * Appends pycocotools' boundary positions (x * h + y) of one ring to `acc`.
+ *
+ * rleFrPoly walks every edge of the 5x upsampled polygon point by point and keeps the steps where
+ * the upsampled x changes onto a column centre ((x + 0.5) / 5 - 0.5 integral, i.e. x = 5k + 2).
+ * This port computes the same points with the same double arithmetic (`| 0` is C's (int) cast into
+ * an int), but on shallow edges it visits only every fifth step, the only ones that can qualify.
+ */
 function cocoBoundaries(xy: FlatRing, width: number, height: number, acc: PosList): void {
   const k = xy.length >> 1;
   if (k === 0) return;
-  const x = new Int32Array(k + 1);
-  const y = new Int32Array(k + 1);
-  for (let j = 0; j < k; j++) x[j] = Math.trunc(SCALE * xy[2 * j]! + 0.5);
-  for (let j = 0; j < k; j++) y[j] = Math.trunc(SCALE * xy[2 * j + 1]! + 0.5);
-  x[k] = x[0]!;
-  y[k] = y[0]!;
-  let m = 0;
-  for (let j = 0; j < k; j++) m += Math.max(Math.abs(x[j]! - x[j + 1]!), Math.abs(y[j]! - y[j + 1]!)) + 1;
-  if (bx.length < m) {
-    bx = new Int32Array(m * 2);
-    by = new Int32Array(m * 2);
-  }
-  const u = bx;
-  const v = by;
-  m = 0;
+  const maxCol = SCALE * (width - 1) + 2; // largest upsampled x on a column centre inside the image
+  const emit = (xdi: number, vj: number, vp: number): void => {
+    // xdi: the upsampled x of the step; qualifies when (xdi + 0.5) / 5 - 0.5 is an integer in [0, w-1]
+    if (xdi < 2 || xdi > maxCol || (xdi - 2) % SCALE !== 0) return;
+    let yd = ((vj < vp ? vj : vp) + 0.5) / SCALE - 0.5;
+    if (yd < 0) yd = 0;
+    else if (yd > height) yd = height;
+    acc.push(((xdi - 2) / SCALE) * height + Math.ceil(yd));
+  };
+  let pu = 0;
+  let pv = 0;
+  let x0 = (SCALE * xy[0]! + 0.5) | 0;
+  let y0 = (SCALE * xy[1]! + 0.5) | 0;
+  const xFirst = x0;
+  const yFirst = y0;
   for (let j = 0; j < k; j++) {
-    let xs = x[j]!;
-    let xe = x[j + 1]!;
-    let ys = y[j]!;
-    let ye = y[j + 1]!;
+    const x1 = j + 1 < k ? (SCALE * xy[2 * j + 2]! + 0.5) | 0 : xFirst;
+    const y1 = j + 1 < k ? (SCALE * xy[2 * j + 3]! + 0.5) | 0 : yFirst;
+    let xs = x0;
+    let xe = x1;
+    let ys = y0;
+    let ye = y1;
+    x0 = x1;
+    y0 = y1;
     const dx = Math.abs(xe - xs);
     const dy = Math.abs(ys - ye);
     const flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
@@ -80,38 +88,46 @@ function cocoBoundaries(xy: FlatRing, width: number, height: number, acc: PosLis
       ye = t;
     }
     if (dx >= dy) {
-      const s = (ye - ys) / dx; // NaN for a zero-length edge, as in C; such points are never used
-      for (let d = 0; d <= dx; d++) {
-        const t = flip ? dx - d : d;
-        u[m] = t + xs;
-        v[m] = Math.trunc(ys + s * t + 0.5);
-        m++;
+      const s = (ye - ys) / dx; // NaN for a zero-length edge, as in C; (NaN | 0) = 0 and is never used
+      // first point of the edge against the last point of the previous one
+      const t0 = flip ? dx : 0;
+      const u0 = t0 + xs;
+      const v0 = (ys + s * t0 + 0.5) | 0;
+      if (j > 0 && u0 !== pu) emit(u0 < pu ? u0 : u0 - 1, v0, pv);
+      if (!flip) {
+        // u(d) = xs + d rises; the step d qualifies through u(d) - 1 = xs + d - 1
+        let d = Math.max(1, 2 - xs + 1);
+        d += (((2 - (xs + d - 1)) % SCALE) + SCALE) % SCALE;
+        const dEnd = Math.min(dx, maxCol - xs + 1);
+        for (; d <= dEnd; d += SCALE) emit(xs + d - 1, (ys + s * d + 0.5) | 0, (ys + s * (d - 1) + 0.5) | 0);
+        pu = xs + dx;
+        pv = (ys + s * dx + 0.5) | 0;
+      } else {
+        // u(d) = xs + t with t = dx - d falling; the step qualifies through u(d) itself, t in [0, dx-1]
+        let t = Math.max(0, 2 - xs);
+        t += (((2 - (xs + t)) % SCALE) + SCALE) % SCALE;
+        const tEnd = Math.min(dx - 1, maxCol - xs);
+        for (; t <= tEnd; t += SCALE) emit(xs + t, (ys + s * t + 0.5) | 0, (ys + s * (t + 1) + 0.5) | 0);
+        pu = xs;
+        pv = (ys + s * 0 + 0.5) | 0;
       }
     } else {
       const s = (xe - xs) / dy;
-      for (let d = 0; d <= dy; d++) {
-        const t = flip ? dy - d : d;
-        v[m] = t + ys;
-        u[m] = Math.trunc(xs + s * t + 0.5);
-        m++;
+      let t = flip ? dy : 0;
+      let cu = (xs + s * t + 0.5) | 0;
+      let cv = t + ys;
+      if (j > 0 && cu !== pu) emit(cu < pu ? cu : cu - 1, cv, pv);
+      for (let d = 1; d <= dy; d++) {
+        t = flip ? dy - d : d;
+        const nu = (xs + s * t + 0.5) | 0;
+        const nv = t + ys;
+        if (nu !== cu) emit(nu < cu ? nu : nu - 1, nv, cv);
+        cu = nu;
+        cv = nv;
       }
+      pu = cu;
+      pv = cv;
     }
-  }
-  for (let j = 1; j < m; j++) {
-    const uj = u[j]!;
-    const up = u[j - 1]!;
-    if (uj === up) continue;
-    let xd = uj < up ? uj : uj - 1;
-    xd = (xd + 0.5) / SCALE - 0.5;
-    if (Math.floor(xd) !== xd || xd < 0 || xd > width - 1) continue;
-    const vj = v[j]!;
-    const vp = v[j - 1]!;
-    let yd = vj < vp ? vj : vp;
-    yd = (yd + 0.5) / SCALE - 0.5;
-    if (yd < 0) yd = 0;
-    else if (yd > height) yd = height;
-    yd = Math.ceil(yd);
-    acc.push(xd * height + yd);
   }
 }
 

@@ -6,6 +6,7 @@ import { AppError } from '../api/errors';
 import type { Emit } from '../api/events';
 import type { AppInfo, ImportReport } from '../api/types';
 import { renderPreview } from '../imaging';
+import { LabelMap } from '../mask/label-map';
 import { writeFileAtomic } from './atomic-write';
 import { ImportJob } from './import-job';
 import { ProjectRegistry } from './project-registry';
@@ -97,9 +98,51 @@ export function createServices(deps: ServiceDeps): AppServices {
         return row;
       },
       setStatus: (pid, ids, status) => {
-        const n = registry.get(pid).images.setStatus(ids, status);
+        const store = registry.get(pid);
+        const n = store.transaction(() => {
+          const changed = store.images.setStatus(ids, status);
+          // finishing or reviewing an image keeps a snapshot of its mask
+          if (status === 'done' || status === 'reviewed') for (const id of ids) store.annotations.snapshot(id, 'human', `status:${status}`);
+          return changed;
+        });
         notifyProject(pid);
         return n;
+      },
+    },
+    masks: {
+      load: (pid, iid) => {
+        const store = registry.get(pid);
+        if (!store.images.get(iid)) throw new AppError('not-found', `Image ${iid} is not in this project.`);
+        const m = store.annotations.get(iid);
+        return {
+          labelMap: m?.labelMap ?? null,
+          version: m?.version ?? 0,
+          timeSpentMs: m?.timeSpentMs ?? 0,
+          editCount: m?.editCount ?? 0,
+          history: store.annotations.loadHistory(iid),
+        };
+      },
+      save: (pid, iid, req) => {
+        const store = registry.get(pid);
+        const row = store.images.get(iid);
+        if (!row) throw new AppError('not-found', `Image ${iid} is not in this project.`);
+        checkLabelMap(req.labelMap, row.width, row.height);
+        // mask, history step and status change are one transaction: a crash keeps all or none
+        const version = store.transaction(() => {
+          const v = store.annotations.save(iid, req.labelMap, {
+            expectedVersion: req.expectedVersion,
+            addTimeMs: req.addTimeMs ?? 0,
+            addEdits: req.addEdits ?? 0,
+          });
+          const h = req.history;
+          if (h?.op === 'push') store.annotations.pushUndo(iid, h.entry);
+          else if (h?.op === 'undo') store.annotations.moveTop(iid, 'undo');
+          else if (h?.op === 'redo') store.annotations.moveTop(iid, 'redo');
+          if (row.status === 'unlabeled') store.images.setStatus([iid], 'in_progress');
+          return v;
+        });
+        if (row.status === 'unlabeled') notifyProject(pid);
+        return { version };
       },
     },
     imports: {
@@ -159,4 +202,17 @@ export function createServices(deps: ServiceDeps): AppServices {
       registry.closeAll();
     },
   };
+}
+
+/** A mask blob must decode and match the image size before it is stored. */
+function checkLabelMap(blob: Uint8Array, width: number, height: number): void {
+  let map: LabelMap;
+  try {
+    map = LabelMap.decode(blob);
+  } catch (err) {
+    throw new AppError('invalid-argument', `The mask could not be decoded: ${(err as Error).message}`);
+  }
+  if (map.width !== width || map.height !== height) {
+    throw new AppError('invalid-argument', `The mask is ${map.width}x${map.height} but the image is ${width}x${height}.`);
+  }
 }

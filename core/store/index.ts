@@ -2,3 +2,4 @@ export * from './project-store';
 export * from './image-repo';
 export * from './class-repo';
 export * from './migrate';
+export * from './annotation-repo';

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../api/errors';
+import { AnnotationRepo } from './annotation-repo';
 import { ClassRepo } from './class-repo';
 import { ImageRepo } from './image-repo';
 import { migrate } from './migrate';
@@ -22,6 +23,7 @@ export interface ProjectRecord {
 export class ProjectStore {
   readonly images: ImageRepo;
   readonly classes: ClassRepo;
+  readonly annotations: AnnotationRepo;
   private closed = false;
 
   private constructor(
@@ -31,6 +33,7 @@ export class ProjectStore {
   ) {
     this.images = new ImageRepo(db, dir);
     this.classes = new ClassRepo(db);
+    this.annotations = new AnnotationRepo(db);
   }
 
   get id(): string {

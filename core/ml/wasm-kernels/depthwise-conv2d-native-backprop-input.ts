@@ -4,7 +4,7 @@
  * With filter [kh, kw, Cin, M] and dy channels ci*M + m, dx[.., ci] sums over m and over the
  * taps. Each stride phase (see transposedConvByPhases) is a multiplier-1 depthwise correlation
  * of dy (Cin*M channels) with the flipped filter reshaped to [kh, kw, Cin*M, 1]; the M partial
- * results of a channel are summed at the end.
+ * results of a channel are summed per phase.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelConfig, KernelFunc } from '@tensorflow/tfjs';
@@ -26,11 +26,13 @@ export function depthwiseInputGrad(
   const [kh, kw, cin, m] = filter.shape;
   const [n, h, w] = inShape;
   const flipped = tf.reverse(filter, [0, 1]).reshape([kh, kw, cin * m, 1]) as tf.Tensor4D;
-  const perMultiplier = transposedConvByPhases(dy, flipped, [n, h, w, cin * m], strides, dilations, padTop, padLeft, (x, f, d, pads) =>
-    depthwiseConv2dPadded(x, f, [1, 1], d, pads),
-  );
-  if (m === 1) return perMultiplier;
-  return tf.sum(perMultiplier.reshape([n, h, w, cin, m]), 4) as tf.Tensor4D;
+  // sum the M partial results of a channel inside each phase, before phases are interleaved
+  return transposedConvByPhases(dy, flipped, [n, h, w, cin], strides, dilations, padTop, padLeft, (x, f, d, pads) => {
+    const perMultiplier = depthwiseConv2dPadded(x, f, [1, 1], d, pads);
+    if (m === 1) return perMultiplier;
+    const [pn, ph, pw] = perMultiplier.shape;
+    return tf.sum(perMultiplier.reshape([pn, ph, pw, cin, m]), 4) as tf.Tensor4D;
+  });
 }
 
 export const depthwiseConv2dNativeBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {

@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig } from '@tensorflow/tfjs';
+import { rememberStockKernel, stockKernel } from './stock-kernels';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-native-backprop-filter';
@@ -40,8 +41,6 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
 /** Names of the kernels we add or replace on 'wasm'. */
 export const wasmTrainingKernelNames: readonly string[] = wasmTrainingKernelConfigs.map((c) => c.kernelName);
 
-/** Stock kernels we replaced, kept so that unregisterWasmTrainingKernels can put them back. */
-const replacedStock = new Map<string, KernelConfig>();
 
 function lookup(kernelName: string): KernelConfig | undefined {
   return tf.getKernel(kernelName, 'wasm') ?? undefined;
@@ -66,7 +65,7 @@ export function registerWasmTrainingKernels(): WasmKernelRegistration {
     if (existing?.kernelFunc === config.kernelFunc) continue;
     let ours = config;
     if (existing) {
-      replacedStock.set(config.kernelName, existing);
+      rememberStockKernel(existing);
       tf.unregisterKernel(config.kernelName, 'wasm');
       replaced.push(config.kernelName);
       // The engine runs setupFuncs when the backend initialises. Carry the stock kernel's, so
@@ -89,7 +88,7 @@ export function unregisterWasmTrainingKernels(): void {
   for (const config of wasmTrainingKernelConfigs) {
     if (lookup(config.kernelName)?.kernelFunc !== config.kernelFunc) continue;
     tf.unregisterKernel(config.kernelName, 'wasm');
-    const stock = replacedStock.get(config.kernelName);
+    const stock = stockKernel(config.kernelName);
     if (stock) tf.registerKernel(stock);
   }
 }

@@ -41,34 +41,36 @@ CREATE TABLE image (
 CREATE INDEX image_status_idx ON image (status, id);
 CREATE INDEX image_name_idx ON image (file_name COLLATE NOCASE, id);
 
--- The person's mask for an image: the current revision points into annotation_revision.
+-- The person's mask for an image. label_map is the current state (core/mask label-map blob:
+-- instance ids + instance table), rewritten by every autosave; annotation_revision keeps
+-- snapshots at milestones (import, accepting a model proposal, marking done/reviewed).
 CREATE TABLE annotation (
-  id                   INTEGER PRIMARY KEY,
-  image_id             INTEGER NOT NULL UNIQUE REFERENCES image (id) ON DELETE CASCADE,
-  current_revision_id  INTEGER REFERENCES annotation_revision (id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED,
-  time_spent_ms        INTEGER NOT NULL DEFAULT 0,
-  edit_count           INTEGER NOT NULL DEFAULT 0,
-  updated_at           TEXT NOT NULL
+  id              INTEGER PRIMARY KEY,
+  image_id        INTEGER NOT NULL UNIQUE REFERENCES image (id) ON DELETE CASCADE,
+  label_map       BLOB NOT NULL,
+  version         INTEGER NOT NULL DEFAULT 1,   -- bumped by every save (optimistic concurrency)
+  time_spent_ms   INTEGER NOT NULL DEFAULT 0,
+  edit_count      INTEGER NOT NULL DEFAULT 0,
+  updated_at      TEXT NOT NULL
 );
 
 CREATE TABLE annotation_revision (
-  id                  INTEGER PRIMARY KEY,
-  annotation_id       INTEGER NOT NULL REFERENCES annotation (id) ON DELETE CASCADE,
-  parent_revision_id  INTEGER REFERENCES annotation_revision (id) ON DELETE SET NULL,
-  source              TEXT NOT NULL CHECK (source IN ('human', 'model', 'import')),
-  label_map           BLOB NOT NULL,            -- core/mask label-map blob (instance ids + instance table)
-  created_at          TEXT NOT NULL
+  id              INTEGER PRIMARY KEY,
+  annotation_id   INTEGER NOT NULL REFERENCES annotation (id) ON DELETE CASCADE,
+  source          TEXT NOT NULL CHECK (source IN ('human', 'model', 'import')),
+  reason          TEXT NOT NULL,                -- 'import' | 'accept-proposal' | 'status:done' | ...
+  label_map       BLOB NOT NULL,
+  created_at      TEXT NOT NULL
 );
 CREATE INDEX annotation_revision_annotation_idx ON annotation_revision (annotation_id, id);
 
--- Persisted undo history of the editor, per image (tile patches).
+-- Persisted undo/redo history of the editor, per image (core/editor history entries: tile patches).
 CREATE TABLE undo_entry (
-  id          INTEGER PRIMARY KEY,
   image_id    INTEGER NOT NULL REFERENCES image (id) ON DELETE CASCADE,
+  stack       TEXT NOT NULL CHECK (stack IN ('undo', 'redo')),
   seq         INTEGER NOT NULL,
-  patch       BLOB NOT NULL,
-  created_at  TEXT NOT NULL,
-  UNIQUE (image_id, seq)
+  entry       BLOB NOT NULL,
+  PRIMARY KEY (image_id, stack, seq)
 );
 
 CREATE TABLE model_version (

@@ -97,10 +97,10 @@ describe('ProjectStore', () => {
   it('enforces foreign keys', () => {
     const store = ProjectStore.create(path.join(tmp, 'p5'), { name: 'fk' });
     expect(() =>
-      store.db.prepare("INSERT INTO annotation (image_id, updated_at) VALUES (999, 'now')").run(),
+      store.db.prepare("INSERT INTO annotation (image_id, label_map, updated_at) VALUES (999, x'00', 'now')").run(),
     ).toThrowError(/FOREIGN KEY/);
     const id = store.images.insert(img(1));
-    store.db.prepare("INSERT INTO annotation (image_id, updated_at) VALUES (?, 'now')").run(id);
+    store.db.prepare("INSERT INTO annotation (image_id, label_map, updated_at) VALUES (?, x'00', 'now')").run(id);
     // deleting the image cascades to its annotation
     store.db.prepare('DELETE FROM image WHERE id = ?').run(id);
     expect(store.db.prepare('SELECT COUNT(*) AS n FROM annotation').get()).toEqual({ n: 0 });
