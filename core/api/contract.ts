@@ -74,6 +74,8 @@ export const contract = {
         z.object({ name: className.optional(), color: color.optional(), hidden: z.boolean().optional(), locked: z.boolean().optional() }).strict(),
       ]),
     ),
+    /** new display order (hotkeys 1-9 follow it); must list every class id once */
+    reorder: method<LabelClass[]>()(z.tuple([projectId, z.array(z.number().int().positive()).max(65535)])),
   },
   images: {
     list: method<ImageListPage>()(

@@ -112,21 +112,39 @@ function cocoBoundaries(xy: FlatRing, width: number, height: number, acc: PosLis
         pv = (ys + s * 0 + 0.5) | 0;
       }
     } else {
+      // Steep edge: points (u, v) = (f(t), ys + t), t = 0..dy, f monotonic with steps of 0 or 1.
+      // Each pair (t, t+1) where f changes qualifies through min(f(t), f(t+1)) = L and gives the
+      // boundary v = ys + t; so find, for each column-centre L in range, the t where f crosses it.
       const s = (xe - xs) / dy;
-      let t = flip ? dy : 0;
-      let cu = (xs + s * t + 0.5) | 0;
-      let cv = t + ys;
-      if (j > 0 && cu !== pu) emit(cu < pu ? cu : cu - 1, cv, pv);
-      for (let d = 1; d <= dy; d++) {
-        t = flip ? dy - d : d;
-        const nu = (xs + s * t + 0.5) | 0;
-        const nv = t + ys;
-        if (nu !== cu) emit(nu < cu ? nu : nu - 1, nv, cv);
-        cu = nu;
-        cv = nv;
+      const t0 = flip ? dy : 0;
+      const u0 = (xs + s * t0 + 0.5) | 0;
+      if (j > 0 && u0 !== pu) emit(u0 < pu ? u0 : u0 - 1, t0 + ys, pv);
+      const fa = (xs + 0.5) | 0; // f(0); s * 0 = 0 since s is finite here
+      const fb = (xs + s * dy + 0.5) | 0;
+      if (fa !== fb) {
+        const rising = fb > fa;
+        let L = Math.max(rising ? fa : fb, 2);
+        L += (((2 - L) % SCALE) + SCALE) % SCALE;
+        const lEnd = Math.min((rising ? fb : fa) - 1, maxCol);
+        for (; L <= lEnd; L += SCALE) {
+          let t = Math.floor((L + 0.5 - xs) / s) - (rising ? 1 : 0);
+          if (t < 0) t = 0;
+          else if (t > dy - 1) t = dy - 1;
+          if (rising) {
+            // want f(t) <= L < f(t + 1)
+            while (t > 0 && ((xs + s * t + 0.5) | 0) > L) t--;
+            while (t < dy - 1 && ((xs + s * (t + 1) + 0.5) | 0) <= L) t++;
+          } else {
+            // want f(t) > L >= f(t + 1)
+            while (t > 0 && ((xs + s * t + 0.5) | 0) <= L) t--;
+            while (t < dy - 1 && ((xs + s * (t + 1) + 0.5) | 0) > L) t++;
+          }
+          emit(L, ys + t, ys + t + 1);
+        }
       }
-      pu = cu;
-      pv = cv;
+      const tl = flip ? 0 : dy;
+      pu = (xs + s * tl + 0.5) | 0;
+      pv = tl + ys;
     }
   }
 }

@@ -89,6 +89,11 @@ export function createServices(deps: ServiceDeps): AppServices {
         notifyProject(pid);
         return c;
       },
+      reorder: (pid, ids) => {
+        const list = registry.get(pid).classes.reorder(ids);
+        notifyProject(pid);
+        return list;
+      },
     },
     images: {
       list: (pid, q) => registry.get(pid).images.list(q),

@@ -38,6 +38,16 @@ export class ClassRepo {
     return this.get(Number(info.lastInsertRowid));
   }
 
+  reorder(ids: readonly number[]): LabelClass[] {
+    const current = this.list().map((c) => c.id);
+    if (ids.length !== current.length || new Set(ids).size !== ids.length || !ids.every((id) => current.includes(id))) {
+      throw new AppError('invalid-argument', 'The new order must list every class of the project exactly once.');
+    }
+    const upd = this.db.prepare('UPDATE label_class SET sort_order = ? WHERE id = ?');
+    this.db.transaction(() => ids.forEach((id, i) => upd.run(i, id)))();
+    return this.list();
+  }
+
   get(id: number): LabelClass {
     const r = this.db.prepare('SELECT id, name, color, idx, hidden, locked FROM label_class WHERE id = ?').get(id) as DbClass | undefined;
     if (!r) throw new AppError('not-found', `Class ${id} does not exist in this project.`);

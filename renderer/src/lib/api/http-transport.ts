@@ -4,6 +4,7 @@
  * reconnects by itself, and the per-run token lives in an HttpOnly cookie
  * that the host set when it served the page.
  */
+import { fromWireJson, toWireJson } from '../../../../core/api/wire';
 import { AppError } from '../../../../core/api/errors';
 import type { AppEvent } from '../../../../core/api/events';
 import type { AssetKind } from '../../../../core/api/client';
@@ -121,7 +122,7 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): RendererTr
         res = await doFetch(new URL(CALL_PREFIX + channelOf(service, method), origin).href, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(args),
+          body: toWireJson(args),
           credentials: 'same-origin',
           cache: 'no-store',
         });
@@ -130,7 +131,7 @@ export function createHttpTransport(opts: HttpTransportOptions = {}): RendererTr
       }
       let body: CallResponse | null = null;
       try {
-        body = (await res.json()) as CallResponse;
+        body = fromWireJson(await res.text()) as CallResponse;
       } catch {
         body = null;
       }
