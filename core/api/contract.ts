@@ -38,7 +38,9 @@ const status = z.enum(IMAGE_STATUSES);
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must be #rrggbb');
 const className = z.string().trim().min(1).max(100);
 /** binary payloads (Electron clones Uint8Array; HTTP carries it as base64, core/api/wire.ts) */
-const bytes = z.instanceof(Uint8Array).refine((b) => b.byteLength <= 512 * 1024 * 1024, 'payload larger than 512 MiB');
+const bytes = z
+  .custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected binary data (Uint8Array)')
+  .refine((b) => b.byteLength <= 512 * 1024 * 1024, 'payload larger than 512 MiB');
 
 export const contract = {
   app: {

@@ -14,7 +14,8 @@
  * Exactness: unsimplified contours rasterise back to exactly the input mask with
  * `polygonWithHolesToRle` (COCO convention, even-odd over the rings) and with `fillPolygon`
  * (pixel centres, either fill rule): every vertex is a pixel corner, every edge is axis-aligned.
- * Simplified contours are approximations (tested: IoU >= 0.97 on discs at 0.5-1 px tolerance).
+ * Simplified contours are approximations: on a radius-20 disc (92 corner vertices), 0.5 px keeps
+ * 68 vertices and still rasterises back exactly, 1 px keeps 17 vertices at IoU 0.97 (tested).
  */
 import { labelComponents } from './components';
 import { ringArea } from './polygon';

@@ -24,6 +24,7 @@
  * table schema, and throws MaskDecodeError on the first problem.
  */
 import { MaskDecodeError } from './mask-decode-error';
+import { encodeInstances, type Rle } from './rle';
 import type { IdMapLike, Rect } from './types';
 import { assertDims } from './types';
 
@@ -289,6 +290,11 @@ export class LabelMap implements IdMapLike {
   instanceStats(id: number): { area: number; bbox: Rect | null } {
     const s = this.stats().get(id);
     return s ? { area: s.area, bbox: s.bbox } : { area: 0, bbox: null };
+  }
+
+  /** COCO RLE of every id present in the pixels (or of `only` those ids), in one pass. */
+  toRles(only?: Iterable<number>): Map<number, Rle> {
+    return encodeInstances(this, only);
   }
 
   // ----- serialisation -----

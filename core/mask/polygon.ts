@@ -149,12 +149,70 @@ function cocoBoundaries(xy: FlatRing, width: number, height: number, acc: PosLis
   }
 }
 
+let sortTmp = new Float64Array(1024);
+let colCount = new Int32Array(1024);
+
+/**
+ * Sorts positions x * height + y ascending: counting sort by column, then insertion sort inside
+ * each column (a polygon crosses a column only a few times). Typed-array sort is ~10x slower here.
+ */
+function sortPositions(a: Float64Array, n: number, height: number): void {
+  if (n < 24 || height === 0) {
+    insertionSort(a, 0, n);
+    return;
+  }
+  let xmin = Infinity;
+  let xmax = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = Math.floor(a[i]! / height);
+    if (x < xmin) xmin = x;
+    if (x > xmax) xmax = x;
+  }
+  const range = xmax - xmin + 1;
+  if (range > 8 * n + 1024) {
+    a.subarray(0, n).sort();
+    return;
+  }
+  if (colCount.length < range + 1) colCount = new Int32Array(2 * range + 2);
+  if (sortTmp.length < n) sortTmp = new Float64Array(2 * n);
+  const cnt = colCount;
+  const tmp = sortTmp;
+  cnt.fill(0, 0, range + 1);
+  for (let i = 0; i < n; i++) cnt[Math.floor(a[i]! / height) - xmin + 1]!++;
+  for (let c = 0; c < range; c++) cnt[c + 1] = cnt[c + 1]! + cnt[c]!;
+  for (let i = 0; i < n; i++) {
+    const v = a[i]!;
+    tmp[cnt[Math.floor(v / height) - xmin]!++] = v;
+  }
+  a.set(tmp.subarray(0, n));
+  // columns are now contiguous and in order; finish each with insertion sort
+  let start = 0;
+  for (let c = 0; c < range && start < n; c++) {
+    const end = cnt[c]!;
+    if (end - start > 1) insertionSort(a, start, end);
+    start = end;
+  }
+}
+
+function insertionSort(a: Float64Array, from: number, to: number): void {
+  for (let i = from + 1; i < to; i++) {
+    const v = a[i]!;
+    let j = i - 1;
+    while (j >= from && a[j]! > v) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = v;
+  }
+}
+
 /** Sorted boundary positions -> counts, merging coincident boundaries exactly like rleFrPoly. */
 function countsFromBoundaries(acc: PosList, width: number, height: number): Uint32Array {
+  // every position is <= width * height, so sorting first and appending the end keeps the order
+  sortPositions(acc.buf, acc.len, height);
   acc.push(width * height);
-  const all = acc.buf.subarray(0, acc.len);
-  all.sort();
-  const k = all.length;
+  const all = acc.buf;
+  const k = acc.len;
   let p = 0;
   for (let j = 0; j < k; j++) {
     const t = all[j]!;
@@ -336,10 +394,28 @@ export function fillPolygonsWithHoles(polys: readonly PolygonWithHoles[], width:
   const m = new Uint8Array(width * height);
   const tmp = new Uint8Array(width * height);
   for (const p of polys) {
-    tmp.fill(0);
-    polygonSpans([p.outer], width, height, 'nonzero', (y, a, b) => tmp.fill(1, y * width + a, y * width + b));
+    let y0 = height;
+    let y1 = -1;
+    let x0 = width;
+    let x1 = -1;
+    polygonSpans([p.outer], width, height, 'nonzero', (y, a, b) => {
+      tmp.fill(1, y * width + a, y * width + b);
+      if (y < y0) y0 = y;
+      y1 = y;
+      if (a < x0) x0 = a;
+      if (b > x1) x1 = b;
+    });
+    if (y1 < 0) continue;
     if (p.holes.length) polygonSpans(p.holes, width, height, 'nonzero', (y, a, b) => tmp.fill(0, y * width + a, y * width + b));
-    for (let i = 0; i < m.length; i++) m[i] = m[i]! | tmp[i]!;
+    for (let y = y0; y <= y1; y++) {
+      const row = y * width;
+      for (let i = row + x0; i < row + x1; i++) {
+        if (tmp[i]) {
+          m[i] = 1;
+          tmp[i] = 0;
+        }
+      }
+    }
   }
   return m;
 }

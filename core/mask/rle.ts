@@ -439,8 +439,8 @@ export function toCocoRleUncompressed(rle: Rle): CocoRleUncompressed {
   return { size: [rle.height, rle.width], counts: Array.from(rle.counts) };
 }
 
-/** Reads a COCO RLE object (compressed string or plain counts); throws MaskDecodeError if malformed. */
-export function fromCocoRle(obj: CocoRle | CocoRleUncompressed | unknown): Rle {
+/** Reads a COCO RLE object (`CocoRle` or `CocoRleUncompressed`); throws MaskDecodeError if malformed. */
+export function fromCocoRle(obj: unknown): Rle {
   if (typeof obj !== 'object' || obj === null) throw new MaskDecodeError('COCO RLE must be an object');
   const { size, counts } = obj as { size?: unknown; counts?: unknown };
   if (

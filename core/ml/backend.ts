@@ -65,6 +65,8 @@ export interface SelectBackendOptions {
   loadModule?: (specifier: string) => unknown;
   /** probes for CUDA libraries (default probeCuda); tests inject results */
   probeCuda?: () => CudaProbe;
+  /** side of the square matmul timed on native backends (default 512) */
+  matmulProbeSize?: number;
 }
 
 export class BackendUnavailableError extends Error {
@@ -153,7 +155,7 @@ type Outcome =
   | { ok: true; reason: string; report: Partial<BackendReport> & { name: BackendName; kind: BackendKind } }
   | { ok: false; reason: string; /** a working fallback the failed attempt already gave us */ fallback?: Outcome };
 
-async function tryNative(which: 'tensorflow-gpu' | 'tensorflow', load: (s: string) => unknown, probe: () => CudaProbe): Promise<Outcome> {
+async function tryNative(which: 'tensorflow-gpu' | 'tensorflow', load: (s: string) => unknown, probe: () => CudaProbe, matmulSize: number): Promise<Outcome> {
   const specifier = PACKAGE[which];
   const registered = tf.engine().registryFactory['tensorflow'] != null;
   if (!registered) {
@@ -181,7 +183,7 @@ async function tryNative(which: 'tensorflow-gpu' | 'tensorflow', load: (s: strin
   }
   let gflops: number | undefined;
   try {
-    gflops = Math.round(measureMatmulGflops());
+    gflops = Number(measureMatmulGflops(matmulSize).toPrecision(3));
   } catch (e) {
     return { ok: false, reason: `${specifier}: a test matmul failed: ${firstLine(e)}` };
   }
@@ -320,7 +322,7 @@ export async function selectBackend(opts: SelectBackendOptions = {}): Promise<Ba
     // the 'tensorflow' entry was already settled by tfjs-node-gpu's CPU fallback
     if (name === 'tensorflow' && tried.some((t) => t.name === 'tensorflow')) continue;
     const outcome =
-      name === 'tensorflow-gpu' || name === 'tensorflow' ? await tryNative(name, load, probe) : name === 'wasm' ? await tryWasm() : await tryCpu();
+      name === 'tensorflow-gpu' || name === 'tensorflow' ? await tryNative(name, load, probe, opts.matmulProbeSize ?? 512) : name === 'wasm' ? await tryWasm() : await tryCpu();
     tried.push({ name, ok: outcome.ok, reason: outcome.reason });
     let chosen: Outcome | undefined = outcome.ok ? outcome : undefined;
     if (!outcome.ok && outcome.fallback?.ok && !force) {

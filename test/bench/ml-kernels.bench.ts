@@ -33,14 +33,14 @@ function makeNet(): Net {
     vars: [w1, dw, pw, w2, up, w3, head, bias],
     loss(x, y) {
       const [n, h, w] = x.shape;
-      const e1 = tf.relu(tf.add(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same'), bias));
+      const e1 = tf.relu(tf.add(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same'), bias)) as tf.Tensor4D;
       const p = tf.maxPool(e1, 2, 2, 'same');
       const e2 = tf.relu(tf.separableConv2d(p, dw as tf.Tensor4D, pw as tf.Tensor4D, 1, 'same'));
       const b = tf.relu(tf.conv2d(e2, w2 as tf.Tensor4D, 1, 'same'));
       const u = tf.conv2dTranspose(b, up as tf.Tensor4D, [n, h, w, 16], 2, 'same');
       const d = tf.relu(tf.conv2d(tf.concat([u, e1], 3), w3 as tf.Tensor4D, 1, 'same'));
       const side = tf.image.resizeBilinear(tf.avgPool(d, 2, 2, 'same'), [h, w]);
-      const logits = tf.conv2d(tf.add(d, side), head as tf.Tensor4D, 1, 'same');
+      const logits = tf.conv2d(tf.add(d, side) as tf.Tensor4D, head as tf.Tensor4D, 1, 'same');
       return tf.losses.sigmoidCrossEntropy(y, logits) as tf.Scalar;
     },
   };

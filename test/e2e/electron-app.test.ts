@@ -42,7 +42,7 @@ describe.skipIf(reason !== '')(`Electron app: create, import, browse${reason ? `
       expect(await win.evaluate(() => Object.keys((globalThis as unknown as { maskwright: object }).maskwright).sort())).toEqual(['invoke', 'onEvent']);
       const prefs = await app.evaluate(({ BrowserWindow }) => {
         const w = BrowserWindow.getAllWindows()[0]!;
-        const p = w.webContents.getLastWebPreferences();
+        const p = (w.webContents as unknown as { getLastWebPreferences(): Record<string, unknown> | null }).getLastWebPreferences();
         return { contextIsolation: p?.contextIsolation, sandbox: p?.sandbox, nodeIntegration: p?.nodeIntegration };
       });
       expect(prefs).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false });

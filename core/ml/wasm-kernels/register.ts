@@ -1,13 +1,24 @@
 /**
- * Registers on the 'wasm' backend the kernels that training needs and stock
- * @tensorflow/tfjs-backend-wasm 4.22 lacks (or runs as a naive loop).
+ * Registers on the 'wasm' backend the kernels training needs that stock
+ * @tensorflow/tfjs-backend-wasm 4.22 lacks, runs slowly, or gets wrong.
  *
- * Checked against the cpu backend's kernel list: the wasm backend misses Conv2DBackpropFilter,
- * DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput and UnsortedSegmentSum
- * (the gradient of gather) among the kernels gradients use; Einsum, FFT/complex, ragged and
- * string kernels are missing too but have no gradient or no place in our models. All other
- * gradient kernels a conv/attention net uses (MaxPoolGrad, AvgPoolGrad, ResizeBilinearGrad,
- * ResizeNearestNeighborGrad, EluGrad, FusedBatchNorm, Softmax, BatchMatMul, ...) are present.
+ * Missing (the cpu backend's kernel list minus wasm's, restricted to what gradients use):
+ *   Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
+ *   DepthwiseConv2dNativeBackpropInput, UnsortedSegmentSum (the gradient of gather).
+ *   Also missing but not registered: Einsum (no gradient in tfjs), FFT/IFFT/Complex/Real/Imag,
+ *   Ragged*, StaticRegexReplace, Draw (no place in a segmentation net).
+ * Slow: Conv2DBackpropInput (a naive scalar loop; also conv2dTranspose's forward pass).
+ * Wrong (each checked against an exact reference; see test/unit/ml/wasm-kernels.test.ts):
+ *   MaxPoolGrad (misroutes gradients with more than one channel), AvgPoolGrad (border
+ *   gradients with 'same'/explicit padding), ResizeBilinearGrad and ResizeNearestNeighborGrad
+ *   (ignore halfPixelCenters), OneHot (float dtypes come back as zeros).
+ * Checked and correct on stock wasm (gradients equal cpu's to <= 1e-6): conv2d/depthwise
+ * forward, fused conv2d/depthwise/matMul, BatchMatMul, Softmax/LogSoftmax, FusedBatchNorm,
+ * moments (GroupNorm/LayerNorm style), Relu/Relu6/LeakyRelu/Elu/Selu/Prelu/Sigmoid/Tanh/
+ * Softplus/Erf, Sqrt/Rsqrt/Pow, ClipByValue, Max/Min/Sum/Mean reductions, Pad, MirrorPad,
+ * Slice, Concat/Split, Pack/Unpack, Tile, Transpose, Reverse, Cumsum, SpaceToBatchND, Gather,
+ * sigmoid/softmax cross-entropy. (tfjs-core itself has no gradient for StridedSlice or
+ * DepthToSpace, and the gradient of a batch-broadcasting matMul fails on every backend.)
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -41,7 +52,6 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
 /** Names of the kernels we add or replace on 'wasm'. */
 export const wasmTrainingKernelNames: readonly string[] = wasmTrainingKernelConfigs.map((c) => c.kernelName);
 
-
 function lookup(kernelName: string): KernelConfig | undefined {
   return tf.getKernel(kernelName, 'wasm') ?? undefined;
 }
@@ -55,7 +65,7 @@ export interface WasmKernelRegistration {
 
 /**
  * Registers the training kernels on 'wasm'. Idempotent: kernels already in place are left
- * alone. Safe before or after the wasm backend is initialised (our kernels need no setup).
+ * alone. Safe before or after the wasm backend is initialised.
  */
 export function registerWasmTrainingKernels(): WasmKernelRegistration {
   const registered: string[] = [];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   crc32,
   decodeLabelMap,
+  decodeRle,
   encodeLabelMap,
   LabelMap,
   MaskDecodeError,
@@ -116,6 +117,13 @@ describe('LabelMap: derived views', () => {
     expect(s.get(2)).toEqual({ id: 2, area: 2, bbox: { x: 3, y: 1, width: 1, height: 2 } });
     expect(m.instanceStats(3)).toEqual({ area: 1, bbox: { x: 0, y: 2, width: 1, height: 1 } });
     expect(m.instanceStats(8)).toEqual({ area: 0, bbox: null });
+  });
+
+  it('gives COCO RLEs of all instances', () => {
+    const rles = m.toRles();
+    expect([...rles.keys()]).toEqual([1, 2, 3]);
+    for (const [id, rle] of rles) expect(Array.from(decodeRle(rle))).toEqual(Array.from(m.binaryMask(id)));
+    expect([...m.toRles([2]).keys()]).toEqual([2]);
   });
 
   it('agrees with brute force on random maps', () => {

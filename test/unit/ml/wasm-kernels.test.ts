@@ -365,24 +365,24 @@ describe('gradients of a small segmentation-style net', () => {
       const emb = T([3, 8], 6);
       const target = tf.cast(tf.greater(T([2, 12, 10, 1], 7), 0), 'float32');
       const f = (x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, wq: tf.Tensor, wt: tf.Tensor, emb: tf.Tensor) => {
-        let h = tf.leakyRelu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 2, 'same'), 0.1); // [2,6,5,8]
+        let h: tf.Tensor4D = tf.leakyRelu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 2, 'same'), 0.1); // [2,6,5,8]
         // group-norm style: per-sample, per-group moments
         const g = h.reshape([2, 6, 5, 2, 4]);
         const { mean, variance } = tf.moments(g, [1, 2, 4], true);
-        h = tf.div(tf.sub(g, mean), tf.sqrt(tf.add(variance, 1e-5))).reshape([2, 6, 5, 8]);
-        h = tf.elu(tf.add(h, tf.gather(emb, tf.tensor1d([0, 2], 'int32')).reshape([2, 1, 1, 8])));
+        h = tf.div(tf.sub(g, mean), tf.sqrt(tf.add(variance, 1e-5))).reshape([2, 6, 5, 8]) as tf.Tensor4D;
+        h = tf.elu(tf.add(h, tf.gather(emb, tf.tensor1d([0, 2], 'int32')).reshape([2, 1, 1, 8]))) as tf.Tensor4D;
         // self-attention over the 30 positions
         const seq = h.reshape([2, 30, 8]);
         const q = tf.matMul(seq, tf.tile(wq.expandDims(0), [2, 1, 1]));
         const att = tf.softmax(tf.div(tf.matMul(q, seq, false, true), Math.sqrt(8)));
-        h = tf.add(h, tf.matMul(att, seq).reshape([2, 6, 5, 8]));
-        const pooled = tf.add(tf.maxPool(h, 2, 2, 'same'), tf.avgPool(h, 3, 1, 'valid').slice([0, 0, 0, 0], [2, 3, 3, 8]));
+        h = tf.add(h, tf.matMul(att, seq).reshape([2, 6, 5, 8])) as tf.Tensor4D;
+        const pooled = tf.add(tf.maxPool(h, 2, 2, 'same'), tf.avgPool(h, 3, 1, 'valid').slice([0, 0, 0, 0], [2, 3, 3, 8])) as tf.Tensor4D;
         const up1 = tf.image.resizeBilinear(pooled, [6, 5], true);
         const up2 = tf.image.resizeBilinear(pooled, [6, 5]);
-        const up3 = tf.image.resizeBilinear(pooled.slice([0, 0, 0, 0], [2, 3, 3, 4]).tile([1, 1, 1, 2]), [6, 5]);
-        h = tf.concat([tf.tanh(tf.add(h, up1)), tf.sigmoid(tf.add(up2, up3))], 3); // [2,6,5,16]
+        const up3 = tf.image.resizeBilinear(pooled.slice([0, 0, 0, 0], [2, 3, 3, 4]).tile([1, 1, 1, 2]) as tf.Tensor4D, [6, 5]);
+        h = tf.concat([tf.tanh(tf.add(h, up1)), tf.sigmoid(tf.add(up2, up3))], 3) as tf.Tensor4D; // [2,6,5,16]
         h = tf.conv2dTranspose(h.slice([0, 0, 0, 0], [2, 6, 5, 8]) as tf.Tensor4D, wt as tf.Tensor4D, [2, 12, 10, 4], 2, 'same');
-        h = tf.relu6(tf.mul(tf.pad(h, [[0, 0], [1, 1], [1, 1], [0, 0]]).slice([0, 1, 1, 0], [2, 12, 10, 4]), 3));
+        h = tf.relu6(tf.mul(tf.pad(h, [[0, 0], [1, 1], [1, 1], [0, 0]]).slice([0, 1, 1, 0], [2, 12, 10, 4]), 3)) as tf.Tensor4D;
         const logits = tf.depthwiseConv2d(tf.concat([h, h], 3) as tf.Tensor4D, tf.concat([w2, w2], 2) as tf.Tensor4D, 1, 'same');
         const logit = tf.mean(logits, 3, true);
         return tf.add(tf.losses.sigmoidCrossEntropy(target, logit), tf.mul(tf.logSoftmax(logits.reshape([240, 8])).mean(), -0.1)) as tf.Scalar;
@@ -502,28 +502,54 @@ describe('OneHot (replaces the stock kernel)', () => {
 });
 
 describe('memory', () => {
-  it('each kernel leaves exactly its output behind', () => {
+  it('each kernel leaves exactly its output behind, in the engine and in the wasm heap', async () => {
+    await tf.setBackend('wasm');
     const x = T([2, 7, 9, 3], 1);
     const dy = T([2, 4, 5, 4], 2);
     const f = T([3, 3, 3, 4], 3);
     const dyDw = T([2, 4, 5, 6], 4);
     const fDw = T([3, 3, 3, 2], 5);
+    const dyPool = T([2, 4, 5, 3], 6);
+    const ids1 = tf.tensor1d([1, 0], 'int32');
     const before = tf.memory().numTensors;
-    const ids = tf.engine().backend.numDataIds();
+    const dataIds = tf.engine().backend.numDataIds();
     const a = { strides: [2, 2], pad: 'same', dilations: [1, 1], dataFormat: 'NHWC' };
     const outs = [
       tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...a, filterShape: [3, 3, 3, 4] } as unknown as tf.NamedAttrMap) as tf.Tensor,
       tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { ...a, inputShape: [2, 7, 9, 3] } as unknown as tf.NamedAttrMap) as tf.Tensor,
       tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: dyDw }, { ...a, filterShape: [3, 3, 3, 2] } as unknown as tf.NamedAttrMap) as tf.Tensor,
       tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dyDw, filter: fDw }, { ...a, inputShape: [2, 7, 9, 3] } as unknown as tf.NamedAttrMap) as tf.Tensor,
-      tf.unsortedSegmentSum(x, tf.tensor1d([1, 0], 'int32'), 3),
+      tf.unsortedSegmentSum(x, ids1, 3),
+      tf.engine().runKernel('MaxPoolGrad', { dy: dyPool, input: x, output: dyPool }, { filterSize: 3, strides: 2, pad: 'same' } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      tf.engine().runKernel('AvgPoolGrad', { dy: dyPool, input: x }, { filterSize: 3, strides: 2, pad: 'same' } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      tf.engine().runKernel('ResizeBilinearGrad', { images: x, dy: dyPool }, { alignCorners: false, halfPixelCenters: true } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      tf.engine().runKernel('ResizeNearestNeighborGrad', { images: x, dy: dyPool }, { alignCorners: true, halfPixelCenters: false } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      tf.oneHot(ids1, 4, 1, 0, 'float32'),
+      tf.oneHot(ids1, 4),
     ];
-    // one extra tensor: the segment ids made inline above
-    expect(tf.memory().numTensors).toBe(before + outs.length + 1);
+    expect(tf.memory().numTensors).toBe(before + outs.length);
+    expect(tf.engine().backend.numDataIds()).toBe(dataIds + outs.length);
     tf.dispose(outs);
-    expect(tf.memory().numTensors).toBe(before + 1);
-    expect(tf.engine().backend.numDataIds()).toBe(ids + 1);
-    tf.dispose([x, dy, f, dyDw, fDw]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tf.engine().backend.numDataIds()).toBe(dataIds);
+    tf.dispose([x, dy, f, dyDw, fDw, dyPool, ids1]);
+  });
+
+  it('kernels called with bare TensorInfos (not Tensors) neither free nor leak their inputs', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+    const ids = tf.tensor1d([1, 1, 0], 'int32');
+    const before = tf.memory().numTensors;
+    const dataIds = tf.engine().backend.numDataIds();
+    const kernel = tf.getKernel('UnsortedSegmentSum', 'wasm')!;
+    const info = (t: tf.Tensor): tf.TensorInfo => ({ dataId: t.dataId, shape: t.shape, dtype: t.dtype });
+    const out = kernel.kernelFunc({ inputs: { x: info(x), segmentIds: info(ids) }, backend: tf.backend(), attrs: { numSegments: 2 } }) as tf.Tensor;
+    expect(Array.from(out.dataSync())).toEqual([5, 6, 4, 6]);
+    out.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tf.engine().backend.numDataIds()).toBe(dataIds);
+    expect(Array.from(x.dataSync())).toEqual([1, 2, 3, 4, 5, 6]); // still alive
+    tf.dispose([x, ids]);
   });
 
   it('a training step with an optimizer leaks nothing', () => {
@@ -618,6 +644,7 @@ describe('selectBackend', () => {
       const r = await selectBackend({
         env: {},
         probeCuda: probe,
+        matmulProbeSize: 32,
         loadModule: (s) => {
           if (s.endsWith('tfjs-node-gpu')) return fakeGpuPackage();
           throw new Error('tfjs-node must not be loaded next to tfjs-node-gpu');
@@ -632,7 +659,7 @@ describe('selectBackend', () => {
         ['tensorflow', true],
       ]);
       expect(r.tried[0]!.reason).toMatch(/sees no GPU .*CUDA 11\.2 \+ cuDNN 8\.1.*libcudart\.so\.11\.0.*libcudnn\.so\.8.*silently runs on the CPU/);
-      await expect(selectBackend({ env: {}, force: 'tensorflow-gpu', probeCuda: probe, loadModule: () => ({}) })).rejects.toThrow(/sees no GPU/);
+      await expect(selectBackend({ env: {}, force: 'tensorflow-gpu', probeCuda: probe, matmulProbeSize: 32, loadModule: () => ({}) })).rejects.toThrow(/sees no GPU/);
     } finally {
       await tf.setBackend('wasm');
       tf.removeBackend('tensorflow');

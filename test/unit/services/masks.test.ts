@@ -99,7 +99,7 @@ describe('masks service (autosave)', () => {
     const good = new LabelMap(40, 30).encode();
     await svc.impl.masks.save(pid, iid, { labelMap: good, expectedVersion: 0 });
     const corrupt = good.slice();
-    corrupt[corrupt.length - 3] ^= 0xff;
+    corrupt[corrupt.length - 3]! ^= 0xff;
     await expectError(() => svc.impl.masks.save(pid, iid, { labelMap: corrupt, expectedVersion: 1 }), 'invalid-argument', /could not be decoded/);
     await expectError(() => svc.impl.masks.save(pid, iid, { labelMap: good.subarray(0, 20), expectedVersion: 1 }), 'invalid-argument', /could not be decoded/);
     await expectError(() => svc.impl.masks.save(pid, iid, { labelMap: new LabelMap(30, 40).encode(), expectedVersion: 1 }), 'invalid-argument', /30x40 but the image is 40x30/);
