@@ -177,9 +177,12 @@ async function tryNative(which: 'tensorflow-gpu' | 'tensorflow', load: (s: strin
   if (!ok) return { ok: false, reason: `${specifier}: the 'tensorflow' backend failed to start (see the log)` };
   const be = tf.backend() as unknown as NodeBackendLike;
   const isGpuPackage = be.isGPUPackage ?? which === 'tensorflow-gpu';
+  // both packages register 'tensorflow' and cannot coexist: whichever loaded first stays
   if (which === 'tensorflow' && isGpuPackage) {
-    // tfjs-node-gpu got here first; both register 'tensorflow' and cannot coexist
     return { ok: false, reason: `${PACKAGE['tensorflow-gpu']} already provides the 'tensorflow' backend` };
+  }
+  if (which === 'tensorflow-gpu' && !isGpuPackage) {
+    return { ok: false, reason: `${PACKAGE['tensorflow']} (CPU only) already provides the 'tensorflow' backend` };
   }
   let gflops: number | undefined;
   try {
@@ -198,7 +201,7 @@ async function tryNative(which: 'tensorflow-gpu' | 'tensorflow', load: (s: strin
   if (usesGpu) {
     return {
       ok: true,
-      reason: `TensorFlow uses the GPU${speed}${cuda.driver ? `; driver: ${cuda.driver}` : ''}`,
+      reason: `TensorFlow uses the GPU${speed}${gflops < 100 ? ', slow for a GPU: look for CUDA errors in the log' : ''}${cuda.driver ? `; driver: ${cuda.driver}` : ''}`,
       report: { name: 'tensorflow-gpu', kind: 'gpu-cuda', matmulGflops: gflops },
     };
   }

@@ -1,0 +1,112 @@
+/**
+ * Geometry shared by the format readers and writers: painting a decoded annotation into an id map,
+ * tracing one instance into polygons (on its bounding box only), and joining polygons with holes
+ * into one ring for formats that allow a single ring per object.
+ *
+ * Polygon convention everywhere in core/formats: pycocotools (`polygonToRle`). Traced outlines have
+ * their vertices on pixel corners, so they rasterise back to exactly the same pixels.
+ */
+import { traceContours } from '../mask/contour';
+import type { Rle } from '../mask/rle';
+import type { PolygonWithHoles, Rect } from '../mask/types';
+
+/** Writes `id` into every foreground pixel of `rle` (row-major id map of the RLE's size). */
+export function paintRle(ids: Uint32Array, rle: Rle, id: number): void {
+  const { width, height, counts } = rle;
+  let p = 0;
+  for (let j = 0; j < counts.length; j++) {
+    let c = counts[j]!;
+    if ((j & 1) === 0) {
+      p += c;
+      continue;
+    }
+    let x = (p / height) | 0;
+    let y = p - x * height;
+    p += c;
+    while (c > 0) {
+      const k = Math.min(c, height - y);
+      let idx = y * width + x;
+      const end = idx + k * width;
+      for (; idx < end; idx += width) ids[idx] = id;
+      c -= k;
+      y = 0;
+      x++;
+    }
+  }
+}
+
+/**
+ * Outline of the pixels equal to `id` inside `bbox` (its bounding box), in image coordinates:
+ * one polygon per 8-connected component, holes attached, vertices on pixel corners.
+ */
+export function instancePolygons(ids: Uint32Array, width: number, id: number, bbox: Rect): PolygonWithHoles[] {
+  const { x: bx, y: by, width: bw, height: bh } = bbox;
+  const crop = new Uint8Array(bw * bh);
+  for (let r = 0; r < bh; r++) {
+    const s = (by + r) * width + bx;
+    const o = r * bw;
+    for (let c = 0; c < bw; c++) if (ids[s + c] === id) crop[o + c] = 1;
+  }
+  const polys = traceContours(crop, bw, bh, { connectivity: 8 });
+  const shift = (ring: number[]): number[] => {
+    for (let k = 0; k < ring.length; k += 2) {
+      ring[k] = ring[k]! + bx;
+      ring[k + 1] = ring[k + 1]! + by;
+    }
+    return ring;
+  };
+  for (const p of polys) {
+    shift(p.outer);
+    for (const h of p.holes) shift(h);
+  }
+  return polys;
+}
+
+/**
+ * Joins rings into ONE ring by zero-width bridges: each further ring is spliced in at its first
+ * vertex, reached from the nearest vertex of the ring built so far, and the walk comes back the
+ * same way. Under a parity fill (pycocotools' rasteriser) a bridge walked there and back adds
+ * nothing, so the result fills exactly `outer XOR ring2 XOR ...`: holes stay holes and disjoint
+ * components stay filled. Fillers that also draw the outline (cv2, PIL) add the bridge's pixels.
+ */
+export function bridgeRings(rings: readonly (readonly number[])[]): number[] {
+  if (rings.length === 0) return [];
+  let out = rings[0]!.slice();
+  for (let r = 1; r < rings.length; r++) {
+    const ring = rings[r]!;
+    if (ring.length < 2) continue;
+    const hx = ring[0]!;
+    const hy = ring[1]!;
+    let best = 0;
+    let bestD = Infinity;
+    for (let k = 0; k < out.length; k += 2) {
+      const dx = out[k]! - hx;
+      const dy = out[k + 1]! - hy;
+      const d = dx * dx + dy * dy;
+      if (d < bestD) {
+        bestD = d;
+        best = k;
+      }
+    }
+    // ..., out[best], ring[0], ring[1], ..., ring[last], ring[0], out[best], out[best+1], ...
+    out = out.slice(0, best + 2).concat(ring as number[], [hx, hy, out[best]!, out[best + 1]!], out.slice(best + 2));
+  }
+  return out;
+}
+
+/** All rings of polygons-with-holes as one ring (see bridgeRings). */
+export function singleRing(polys: readonly PolygonWithHoles[]): number[] {
+  const rings: number[][] = [];
+  for (const p of polys) {
+    rings.push(p.outer);
+    rings.push(...p.holes);
+  }
+  return bridgeRings(rings);
+}
+
+/** Whether two RLEs hold identical counts (pycocotools counts are canonical, so equal masks match). */
+export function sameRle(a: Rle, b: Rle): boolean {
+  if (a.width !== b.width || a.height !== b.height || a.counts.length !== b.counts.length) return false;
+  for (let i = 0; i < a.counts.length; i++) if (a.counts[i] !== b.counts[i]) return false;
+  return true;
+}
