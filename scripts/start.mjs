@@ -3,11 +3,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { findElectronBinary } from './electron-binary.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const require = createRequire(import.meta.url);
 const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
@@ -16,28 +15,17 @@ const run = (cmd, args) => {
 if (!process.argv.includes('--no-build')) run(process.execPath, [path.join(root, 'scripts/build.mjs')]);
 
 function electronBinary() {
-  try {
-    const p = require('electron'); // the path of the binary, when it was downloaded
-    if (typeof p === 'string' && fs.existsSync(p)) return { path: p };
-  } catch (err) {
-    return { why: `the Electron binary is not installed (${String(err.message).split('\n')[0]})` };
-  }
-  // try to obtain it once (works where the download host is reachable)
-  const installer = path.join(path.dirname(require.resolve('electron/package.json')), 'install.js');
-  if (fs.existsSync(installer) && !process.env.CI) {
-    console.log('Electron binary missing; trying to download it (30 s at most)…');
-    const r = spawnSync(process.execPath, [installer], { cwd: root, stdio: 'inherit', timeout: 30_000 });
-    if (r.status === 0) {
-      try {
-        const p = require('electron');
-        if (fs.existsSync(p)) return { path: p };
-      } catch {
-        /* fall through */
-      }
-    }
-    return { why: 'the Electron binary is not installed and could not be downloaded on this machine' };
-  }
-  return { why: 'the Electron binary is not installed' };
+  const found = findElectronBinary(root);
+  if (found.path || process.env.CI) return found;
+  // try to obtain it once (works where Electron's download host is reachable)
+  const installer = path.join(root, 'node_modules', 'electron', 'install.js');
+  if (!fs.existsSync(installer)) return found;
+  console.log('The Electron binary is missing; trying to download it (60 s at most)…');
+  const r = spawnSync(process.execPath, [installer], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const again = findElectronBinary(root);
+  if (again.path) return again;
+  const reason = `${r.stderr ?? ''}${r.stdout ?? ''}`.split('\n').find((l) => /error|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|fetch failed/i.test(l))?.trim();
+  return { why: `the Electron binary is not installed and could not be downloaded${reason ? ` (${reason.slice(0, 160)})` : ''}` };
 }
 
 const forceBrowser = process.argv.includes('--browser') || process.env.MASKWRIGHT_MODE === 'browser';

@@ -3,7 +3,6 @@
  * Electron binary (and a display); where that is missing the test is reported as skipped.
  */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { _electron as electron } from 'playwright-core';
@@ -11,12 +10,11 @@ import { describe, expect, it } from 'vitest';
 import { DSB_DIR, REPO_ROOT, hasDsb } from '../helpers/paths';
 
 function electronBinary(): string | null {
-  try {
-    const p = createRequire(import.meta.url)('electron') as unknown;
-    return typeof p === 'string' && fs.existsSync(p) ? p : null;
-  } catch {
-    return null;
-  }
+  // not require('electron'): in Electron 45 that starts a download when the binary is missing
+  const pathFile = path.join(REPO_ROOT, 'node_modules/electron/path.txt');
+  const rel = fs.existsSync(pathFile) ? fs.readFileSync(pathFile, 'utf8').trim() : '';
+  const full = rel ? path.join(process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(REPO_ROOT, 'node_modules/electron/dist'), rel) : '';
+  return full && fs.existsSync(full) ? full : null;
 }
 const bin = electronBinary();
 const hasDisplay = !!process.env.DISPLAY || !!process.env.WAYLAND_DISPLAY || process.platform !== 'linux';
