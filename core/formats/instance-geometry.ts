@@ -7,6 +7,7 @@
  * their vertices on pixel corners, so they rasterise back to exactly the same pixels.
  */
 import { traceContours } from '../mask/contour';
+import { dedupeRing, ringArea } from '../mask/polygon';
 import type { Rle } from '../mask/rle';
 import type { PolygonWithHoles, Rect } from '../mask/types';
 
@@ -109,4 +110,38 @@ export function sameRle(a: Rle, b: Rle): boolean {
   if (a.width !== b.width || a.height !== b.height || a.counts.length !== b.counts.length) return false;
   for (let i = 0; i < a.counts.length; i++) if (a.counts[i] !== b.counts[i]) return false;
   return true;
+}
+
+export type RingCheck =
+  | { ok: true; ring: number[]; outside: number }
+  | { ok: false; code: 'empty-polygon' | 'degenerate-polygon'; message: string };
+
+/**
+ * Checks an imported flat ring [x0, y0, x1, y1, ...]: numbers only, an even count, at least 3
+ * distinct points, a non-zero area. `outside` counts vertices outside [0, width] x [0, height]
+ * (the rasteriser clips them).
+ */
+export function checkRing(flat: readonly unknown[], width: number, height: number): RingCheck {
+  if (flat.length === 0) return { ok: false, code: 'empty-polygon', message: 'the polygon has no coordinates' };
+  for (let k = 0; k < flat.length; k++) {
+    const v = flat[k];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      return { ok: false, code: 'degenerate-polygon', message: `coordinate ${k} is ${JSON.stringify(v) ?? String(v)}, not a finite number` };
+    }
+  }
+  const ring = flat as number[];
+  if (ring.length % 2 !== 0) return { ok: false, code: 'degenerate-polygon', message: `the polygon has an odd number of coordinates (${ring.length})` };
+  const distinct = dedupeRing(ring);
+  const k = distinct.length >> 1;
+  if (k < 3) {
+    return { ok: false, code: 'degenerate-polygon', message: `the polygon has ${k} distinct point${k === 1 ? '' : 's'}; at least 3 are needed` };
+  }
+  if (Math.abs(ringArea(distinct)) < 1e-9) return { ok: false, code: 'degenerate-polygon', message: 'the polygon has zero area (all points on a line)' };
+  let outside = 0;
+  for (let j = 0; j < ring.length; j += 2) {
+    const x = ring[j]!;
+    const y = ring[j + 1]!;
+    if (x < 0 || y < 0 || x > width || y > height) outside++;
+  }
+  return { ok: true, ring, outside };
 }
