@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type {
   AppInfo,
+  ComputeInfo,
   ImageListPage,
   ImageRow,
   ImportReport,
@@ -46,6 +47,8 @@ export const contract = {
   app: {
     info: method<AppInfo>()(z.tuple([])),
     /** native folder picker (Electron only; browser mode answers not-available) */
+    /** the model's compute backend (selected once, lazily: loading TensorFlow.js takes a moment) */
+    compute: method<ComputeInfo>()(z.tuple([])),
     pickDirectory: method<string | null>()(z.tuple([z.object({ title: z.string().max(200).optional() }).strict()])),
   },
   projects: {

@@ -134,3 +134,15 @@ export interface MaskState {
   /** persisted undo history (core/editor history entries), oldest first */
   history: { undo: Uint8Array[]; redo: Uint8Array[] };
 }
+
+/** Which compute backend the model runs on, and why better ones are not used. */
+export interface ComputeInfo {
+  /** 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' */
+  name: string;
+  kind: 'gpu-cuda' | 'native-cpu' | 'wasm-cpu' | 'js-cpu';
+  /** one line for the status bar */
+  summary: string;
+  tried: { name: string; ok: boolean; reason: string }[];
+  threads?: number;
+  notes: string[];
+}

@@ -4,7 +4,7 @@ import type { AssetKind } from '../api/client';
 import type { ServiceImpl } from '../api/contract';
 import { AppError } from '../api/errors';
 import type { Emit } from '../api/events';
-import type { AppInfo, ImportReport } from '../api/types';
+import type { AppInfo, ComputeInfo, ImportReport } from '../api/types';
 import { renderPreview } from '../imaging';
 import { LabelMap } from '../mask/label-map';
 import { writeFileAtomic } from './atomic-write';
@@ -46,6 +46,7 @@ export function createServices(deps: ServiceDeps): AppServices {
   const recent = new RecentProjects(deps.dataDir);
   const registry = new ProjectRegistry(recent);
   const jobs = new Map<string, { job: ImportJob; done: Promise<ImportReport> }>();
+  let compute: Promise<ComputeInfo> | undefined;
 
   const notifyProject = (projectId: string) => {
     try {
@@ -64,6 +65,7 @@ export function createServices(deps: ServiceDeps): AppServices {
         dataDir: deps.dataDir,
         canPickDirectory: !!deps.pickDirectory,
       }),
+      compute: () => (compute ??= detectCompute()),
       pickDirectory: async ({ title }) => {
         if (!deps.pickDirectory) throw new AppError('not-available', 'Folder dialogs exist only in the desktop app; type the path instead.');
         return deps.pickDirectory(title);
@@ -219,5 +221,16 @@ function checkLabelMap(blob: Uint8Array, width: number, height: number): void {
   }
   if (map.width !== width || map.height !== height) {
     throw new AppError('invalid-argument', `The mask is ${map.width}x${map.height} but the image is ${width}x${height}.`);
+  }
+}
+
+/** Picks the backend the way training and inference will (core/ml/backend.ts), for display. */
+async function detectCompute(): Promise<ComputeInfo> {
+  const { selectBackend } = await import('../ml/backend');
+  try {
+    const r = await selectBackend();
+    return { name: r.name, kind: r.kind, summary: r.summary, tried: r.tried, ...(r.threads ? { threads: r.threads } : {}), notes: r.notes };
+  } catch (err) {
+    throw new AppError('not-available', `No compute backend could start: ${(err as Error).message}`);
   }
 }

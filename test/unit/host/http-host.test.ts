@@ -116,3 +116,16 @@ describe('browser-mode host', () => {
     ws.close();
   });
 });
+
+describe('compute status', () => {
+  it('reports the backend in use and why better ones were not used', async () => {
+    const res = await call('app.compute', [], auth());
+    expect(res.status).toBe(200);
+    const info = (await res.json()).result;
+    // no GPU and no tfjs-node here: wasm with our kernels; the two native backends are explained
+    expect(['wasm', 'tensorflow', 'tensorflow-gpu', 'cpu']).toContain(info.name);
+    expect(info.summary.length).toBeGreaterThan(10);
+    expect(info.tried.length).toBeGreaterThanOrEqual(1);
+    for (const t of info.tried) if (!t.ok) expect(t.reason.length).toBeGreaterThan(5);
+  });
+});
