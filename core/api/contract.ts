@@ -99,6 +99,19 @@ export const contract = {
     ),
     get: method<ImageRow>()(z.tuple([projectId, imageId])),
     setStatus: method<number>()(z.tuple([projectId, z.array(imageId).min(1).max(100_000), status])),
+    /** the next unlabeled images to work on: least certain for the active model first, or sequential/random */
+    queue: method<ImageRow[]>()(
+      z.tuple([
+        projectId,
+        z
+          .object({
+            order: z.enum(['uncertainty', 'sequential', 'random']),
+            limit: z.number().int().min(1).max(1000).optional(),
+            excludeIds: z.array(imageId).max(10_000).optional(),
+          })
+          .strict(),
+      ]),
+    ),
   },
   masks: {
     /** the person's current mask of an image (null when none yet) and its persisted undo history */

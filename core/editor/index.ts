@@ -2,6 +2,7 @@ export * from './editor';
 export * from './history';
 export * from './gesture-recorder';
 export * from './tile-patch';
+export * from './proposal';
 export * from './tools/tool';
 export { BrushTool } from './tools/brush-tool';
 export { PolygonTool } from './tools/polygon-tool';

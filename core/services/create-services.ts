@@ -104,6 +104,7 @@ export function createServices(deps: ServiceDeps): AppServices {
         if (!row) throw new AppError('not-found', `Image ${id} is not in this project.`);
         return row;
       },
+      queue: (pid, { order, limit, excludeIds }) => registry.get(pid).images.queue(order, limit ?? 1, excludeIds ?? []),
       setStatus: (pid, ids, status) => {
         const store = registry.get(pid);
         const n = store.transaction(() => {

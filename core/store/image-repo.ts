@@ -113,6 +113,26 @@ export class ImageRepo {
     return { total, offset, items: rows.map((r) => this.toRow(r)) };
   }
 
+  /**
+   * Unlabeled images in labeling order: 'uncertainty' = the active model's least certain first
+   * (mean uncertainty of each image's latest prediction; images without one come last),
+   * 'sequential' = import order, 'random' = shuffled.
+   */
+  queue(order: 'uncertainty' | 'sequential' | 'random', limit = 1, excludeIds: readonly number[] = []): ImageRow[] {
+    const exclude = excludeIds.length ? `AND i.id NOT IN (${excludeIds.map(() => '?').join(',')})` : '';
+    const orderSql =
+      order === 'uncertainty' ? 'p.uncertainty IS NULL, p.uncertainty DESC, i.id' : order === 'random' ? 'random()' : 'i.id';
+    const rows = this.db
+      .prepare(
+        `SELECT ${COLUMNS.split(', ').map((c) => `i.${c}`).join(', ')} FROM image i
+         LEFT JOIN prediction p ON p.id = (SELECT MAX(id) FROM prediction WHERE image_id = i.id)
+         WHERE i.status = 'unlabeled' ${exclude}
+         ORDER BY ${orderSql} LIMIT ?`,
+      )
+      .all(...excludeIds, limit) as DbImage[];
+    return rows.map((r) => this.toRow(r));
+  }
+
   setStatus(ids: readonly number[], status: ImageStatus): number {
     let changed = 0;
     this.db.transaction(() => {

@@ -150,3 +150,21 @@ describe('ProjectStore', () => {
     store.close();
   });
 });
+
+describe('next-image queue', () => {
+  it('orders unlabeled images by the latest prediction’s uncertainty, most uncertain first', () => {
+    const store = ProjectStore.create(path.join(tmp, 'q'), { name: 'q' });
+    for (let i = 1; i <= 5; i++) store.images.insert(img(i));
+    const pred = store.db.prepare("INSERT INTO prediction (image_id, label_map, uncertainty, created_at) VALUES (?, x'00', ?, 'now')");
+    pred.run(1, 0.9); // superseded by a newer, more certain prediction below
+    pred.run(2, 0.5);
+    pred.run(3, 0.7);
+    pred.run(1, 0.1);
+    store.images.setStatus([3], 'done'); // labeled images are never offered
+    expect(store.images.queue('uncertainty', 10).map((r) => r.id)).toEqual([2, 1, 4, 5]);
+    expect(store.images.queue('uncertainty', 1, [2]).map((r) => r.id)).toEqual([1]);
+    expect(store.images.queue('sequential', 10).map((r) => r.id)).toEqual([1, 2, 4, 5]);
+    expect(store.images.queue('random', 10).map((r) => r.id).sort()).toEqual([1, 2, 4, 5]);
+    store.close();
+  });
+});
