@@ -82,16 +82,23 @@ export async function readCoco(ctx: ImportContext, file: string): Promise<void> 
   }
   const { images, annotations, categories } = top.data;
 
-  const cats = new Map<number, { name: string; slot: number }>();
+  // An entry that fails its schema is reported once; annotations that refer to it are then
+  // left out without a report of their own (null below).
+  const rawId = (raw: unknown): string | null =>
+    typeof raw === 'object' && raw !== null && 'id' in raw && (typeof raw.id === 'number' || typeof raw.id === 'string') ? String(raw.id) : null;
+  const cats = new Map<number, { name: string; slot: number } | null>();
   categories.forEach((raw, i) => {
     const entry = `categories[${i}]`;
     const c = CocoCategorySchema.safeParse(raw);
     if (!c.success) {
       ctx.issues.add('schema', 'skipped', file, entry, describeZodError(c.error));
+      const id = rawId(raw);
+      if (id !== null && Number.isInteger(Number(id)) && !cats.has(Number(id))) cats.set(Number(id), null);
       return;
     }
     if (cats.has(c.data.id)) {
-      ctx.issues.add('duplicate-id', 'skipped', file, `${entry} (id ${c.data.id})`, `category id ${c.data.id} is declared twice; the first ("${cats.get(c.data.id)!.name}") is used`);
+      const first = cats.get(c.data.id);
+      ctx.issues.add('duplicate-id', 'skipped', file, `${entry} (id ${c.data.id})`, `category id ${c.data.id} is declared twice; the first${first ? ` ("${first.name}")` : ''} is used`);
       return;
     }
     cats.set(c.data.id, { name: c.data.name, slot: ctx.classSlot(c.data.name) });
@@ -103,7 +110,9 @@ export async function readCoco(ctx: ImportContext, file: string): Promise<void> 
     const entry = `images[${i}]`;
     const im = CocoImageSchema.safeParse(raw);
     if (!im.success) {
-      ctx.issues.add('schema', 'skipped', file, entry, describeZodError(im.error));
+      ctx.issues.add('schema', 'skipped', file, entry, `${describeZodError(im.error)}; its annotations are not imported`);
+      const id = rawId(raw);
+      if (id !== null && !imgs.has(id)) imgs.set(id, null);
       return;
     }
     const key = String(im.data.id);
@@ -142,13 +151,13 @@ export async function readCoco(ctx: ImportContext, file: string): Promise<void> 
       ctx.issues.add('unknown-image', 'skipped', file, entry, `image_id ${imgKey} is not in "images"`);
       return;
     }
-    const cat = cats.get(ann.category_id);
-    if (!cat) {
+    if (!cats.has(ann.category_id)) {
       ctx.issues.add('unknown-category', 'skipped', file, entry, `category_id ${ann.category_id} is not in "categories"`);
       return;
     }
+    const cat = cats.get(ann.category_id);
     const img = imgs.get(imgKey);
-    if (!img) return; // image not matched: reported once with the image
+    if (!img || !cat) return; // image not matched, or a broken entry: reported once with it
     if (cat.slot === 0) {
       ctx.leftOut(cat.name);
       return;
@@ -250,7 +259,7 @@ export function createCocoWriter(ctx: WriterContext, encoding: CocoEncoding): Fo
     async write(item: ExportItem) {
       const b = bufferFor(item.split);
       b.images.push(
-        JSON.stringify({ id: item.row.id, file_name: item.fileName, width: item.width, height: item.height, license: 1, date_captured: item.row.addedAt }),
+        JSON.stringify({ id: item.row.id, file_name: item.fileName, width: item.width, height: item.height, license: 1 }),
       );
       if (item.instances.length === 0) return;
       const rles = encodeInstances(item, item.instances.map((i) => i.id));

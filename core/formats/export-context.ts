@@ -131,9 +131,17 @@ export function ordinalMap(item: ExportItem, bitDepth: 8 | 16): Uint8Array | Uin
 }
 
 function mapIds(item: ExportItem, bitDepth: 8 | 16, value: (inst: ExportInstance) => number): Uint8Array | Uint16Array {
+  const { ids } = item;
+  let maxId = 0;
+  for (const inst of item.instances) if (inst.id > maxId) maxId = inst.id;
+  if (maxId < 1 << 20) {
+    // dense lookup table (ids not exported map to 0)
+    const lut = new Uint16Array(maxId + 1);
+    for (const inst of item.instances) lut[inst.id] = value(inst);
+    return bitDepth === 8 ? lut8(ids, lut, maxId) : lut16(ids, lut, maxId);
+  }
   const lut = new Map<number, number>();
   for (const inst of item.instances) lut.set(inst.id, value(inst));
-  const { ids } = item;
   const out = bitDepth === 8 ? new Uint8Array(ids.length) : new Uint16Array(ids.length);
   let lastId = 0;
   let lastV = 0;
@@ -145,6 +153,24 @@ function mapIds(item: ExportItem, bitDepth: 8 | 16, value: (inst: ExportInstance
       lastV = lut.get(id) ?? 0;
     }
     out[i] = lastV;
+  }
+  return out;
+}
+
+function lut8(ids: Uint32Array, lut: Uint16Array, maxId: number): Uint8Array {
+  const out = new Uint8Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (id !== 0 && id <= maxId) out[i] = lut[id]!;
+  }
+  return out;
+}
+
+function lut16(ids: Uint32Array, lut: Uint16Array, maxId: number): Uint16Array {
+  const out = new Uint16Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (id !== 0 && id <= maxId) out[i] = lut[id]!;
   }
   return out;
 }

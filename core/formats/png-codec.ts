@@ -8,7 +8,7 @@
  * Reads: every standard PNG (colour types 0, 2, 3, 4, 6; bit depths 1..16; Adam7 interlacing),
  * returning samples as stored (palette indices for palette images, no gamma, no colour management).
  */
-import { deflateSync, inflateSync } from 'node:zlib';
+import { constants, deflateSync, inflateSync } from 'node:zlib';
 import { crc32 } from '../mask/label-map';
 
 const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
@@ -41,7 +41,7 @@ export interface EncodePngInput {
   data: Uint8Array | Uint16Array;
   /** RGB triplets, at most 256 entries; required for 'palette' */
   palette?: Uint8Array;
-  /** zlib level 0..9 (default 6) */
+  /** zlib level 0..9 (default 6; with the RLE strategy used here, levels barely differ) */
   level?: number;
 }
 
@@ -74,33 +74,10 @@ export function encodePng(input: EncodePngInput): Uint8Array {
   if (kind === 'palette' && (!input.palette || input.palette.length % 3 !== 0 || input.palette.length > 768)) {
     throw new RangeError('a palette PNG needs a palette of at most 256 RGB triplets');
   }
-  const bpp = bitDepth / 8;
-  const stride = width * bpp;
+  const stride = width * (bitDepth / 8);
   const raw = new Uint8Array((stride + 1) * height);
-  // Row bytes (big-endian for 16-bit), Up filter: byte minus the byte above.
-  const row = new Uint8Array(stride);
-  const prev = new Uint8Array(stride);
-  for (let y = 0; y < height; y++) {
-    const base = y * width;
-    if (bitDepth === 8) {
-      for (let x = 0; x < width; x++) row[x] = data[base + x]!;
-    } else {
-      for (let x = 0; x < width; x++) {
-        const v = data[base + x]!;
-        row[2 * x] = v >>> 8;
-        row[2 * x + 1] = v & 0xff;
-      }
-    }
-    const o = y * (stride + 1);
-    if (y === 0) {
-      raw[o] = 0;
-      raw.set(row, o + 1);
-    } else {
-      raw[o] = 2;
-      for (let i = 0; i < stride; i++) raw[o + 1 + i] = (row[i]! - prev[i]!) & 0xff;
-    }
-    prev.set(row);
-  }
+  if (bitDepth === 8) filterUp8(data instanceof Uint8Array ? data : Uint8Array.from(data), width, height, raw);
+  else filterUp16(data instanceof Uint16Array ? data : Uint16Array.from(data), width, height, raw);
   const ihdr = new Uint8Array(13);
   const dv = new DataView(ihdr.buffer);
   dv.setUint32(0, width);
@@ -112,7 +89,8 @@ export function encodePng(input: EncodePngInput): Uint8Array {
   ihdr[12] = 0;
   const parts: Uint8Array[] = [SIGNATURE, chunk('IHDR', ihdr)];
   if (kind === 'palette') parts.push(chunk('PLTE', input.palette!));
-  parts.push(chunk('IDAT', deflateSync(raw, { level: input.level ?? 6 })));
+  // Z_RLE (matches of distance 1 only) suits filtered masks: faster than the default and smaller.
+  parts.push(chunk('IDAT', deflateSync(raw, { level: input.level ?? 6, strategy: constants.Z_RLE })));
   parts.push(chunk('IEND', new Uint8Array(0)));
   let total = 0;
   for (const p of parts) total += p.length;
@@ -124,6 +102,89 @@ export function encodePng(input: EncodePngInput): Uint8Array {
   }
   return out;
 }
+
+// Filter type 0 (None) for the first row, 2 (Up: byte minus the byte above) for the others: rows
+// of a mask mostly repeat the row above, so they become zeros. 16-bit samples are big-endian.
+// (One function per array type keeps the loops monomorphic.)
+function filterUp8(data: Uint8Array, width: number, height: number, raw: Uint8Array): void {
+  raw.set(data.subarray(0, width), 1);
+  if ((width & 3) === 0 && (data.byteOffset & 3) === 0 && LITTLE_ENDIAN) {
+    // Four pixels at a time; `raw` starts zeroed, so equal words need no write at all.
+    const words = new Uint32Array(data.buffer, data.byteOffset, (width * height) >>> 2);
+    const ww = width >>> 2;
+    for (let y = 1; y < height; y++) {
+      const o = y * (width + 1) + 1;
+      raw[o - 1] = 2;
+      const base = y * ww;
+      for (let k = 0; k < ww; k++) {
+        const a = words[base + k]!;
+        const b = words[base - ww + k]!;
+        if (a === b) continue;
+        // byte-wise a - b (mod 256) in one 32-bit word
+        const d = ((a | 0x80808080) - (b & 0x7f7f7f7f)) ^ ((a ^ ~b) & 0x80808080);
+        const p = o + 4 * k;
+        raw[p] = d;
+        raw[p + 1] = d >>> 8;
+        raw[p + 2] = d >>> 16;
+        raw[p + 3] = d >>> 24;
+      }
+    }
+    return;
+  }
+  for (let y = 1; y < height; y++) {
+    const o = y * (width + 1) + 1;
+    raw[o - 1] = 2;
+    const base = y * width;
+    const up = base - width;
+    for (let x = 0; x < width; x++) raw[o + x] = data[base + x]! - data[up + x]!;
+  }
+}
+
+function filterUp16(data: Uint16Array, width: number, height: number, raw: Uint8Array): void {
+  const stride = 2 * width;
+  for (let x = 0; x < width; x++) {
+    raw[1 + 2 * x] = data[x]! >>> 8;
+    raw[2 + 2 * x] = data[x]!;
+  }
+  if ((width & 1) === 0 && (data.byteOffset & 3) === 0) {
+    // Two pixels at a time; `raw` starts zeroed, so equal pairs need no write.
+    const words = new Uint32Array(data.buffer, data.byteOffset, (width * height) >>> 1);
+    const ww = width >>> 1;
+    for (let y = 1; y < height; y++) {
+      const o = y * (stride + 1) + 1;
+      raw[o - 1] = 2;
+      const base = y * ww;
+      for (let k = 0; k < ww; k++) {
+        if (words[base + k] === words[base - ww + k]) continue;
+        const i = 2 * (base + k);
+        const p = o + 4 * k;
+        const v0 = data[i]!;
+        const p0 = data[i - width]!;
+        const v1 = data[i + 1]!;
+        const p1 = data[i + 1 - width]!;
+        raw[p] = (v0 >>> 8) - (p0 >>> 8);
+        raw[p + 1] = v0 - p0;
+        raw[p + 2] = (v1 >>> 8) - (p1 >>> 8);
+        raw[p + 3] = v1 - p1;
+      }
+    }
+    return;
+  }
+  for (let y = 1; y < height; y++) {
+    const o = y * (stride + 1) + 1;
+    raw[o - 1] = 2;
+    const base = y * width;
+    const up = base - width;
+    for (let x = 0; x < width; x++) {
+      const v = data[base + x]!;
+      const p = data[up + x]!;
+      raw[o + 2 * x] = (v >>> 8) - (p >>> 8);
+      raw[o + 2 * x + 1] = v - p;
+    }
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const ALLOWED_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
@@ -172,7 +233,7 @@ export function decodePng(bytes: Uint8Array): DecodedPng {
       if (body[10] !== 0 || body[11] !== 0 || interlace > 1) throw new PngError('unsupported PNG compression, filter or interlace method');
       if (width < 1 || height < 1 || width * height > 2 ** 31) throw new PngError(`implausible PNG size ${width}x${height}`);
     } else if (type === 'PLTE') {
-      palette = body.slice();
+      palette = new Uint8Array(body);
     } else if (type === 'IDAT') {
       idat.push(body);
     } else if (type === 'IEND') {
@@ -207,15 +268,32 @@ export function decodePng(bytes: Uint8Array): DecodedPng {
     const pw = Math.ceil((width - x0) / dx);
     const ph = Math.ceil((height - y0) / dy);
     if (pw <= 0 || ph <= 0) continue;
-    rp = unfilterPass(raw, rp, pw, ph, channels, bitDepth, (px, py, samples) => {
-      const o = ((y0 + py * dy) * width + (x0 + px * dx)) * channels;
-      for (let c = 0; c < channels; c++) out[o + c] = samples[c]!;
+    const n = pw * channels;
+    const samples = bitDepth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+    rp = unfilterPass(raw, rp, pw, ph, channels, bitDepth, (py, row) => {
+      // row bytes -> samples of this pass row
+      if (bitDepth === 8) samples.set(row.subarray(0, n));
+      else if (bitDepth === 16) for (let k = 0; k < n; k++) samples[k] = (row[2 * k]! << 8) | row[2 * k + 1]!;
+      else {
+        const perByte = 8 / bitDepth;
+        const mask = (1 << bitDepth) - 1;
+        for (let x = 0; x < pw; x++) samples[x] = (row[(x / perByte) | 0]! >> (8 - bitDepth * ((x % perByte) + 1))) & mask;
+      }
+      const y = y0 + py * dy;
+      if (dx === 1) {
+        out.set(samples, y * width * channels);
+        return;
+      }
+      for (let x = 0; x < pw; x++) {
+        const o = (y * width + x0 + x * dx) * channels;
+        for (let c = 0; c < channels; c++) out[o + c] = samples[x * channels + c]!;
+      }
     });
   }
   return { width, height, colorType: colorType as PngColorType, bitDepth, channels, data: out, palette };
 }
 
-/** Unfilters one (sub)image starting at raw[rp]; calls put for every pixel; returns the next offset. */
+/** Unfilters one (sub)image starting at raw[rp]; calls `row` with every unfiltered row; returns the next offset. */
 function unfilterPass(
   raw: Uint8Array,
   rp: number,
@@ -223,7 +301,7 @@ function unfilterPass(
   ph: number,
   channels: number,
   bitDepth: number,
-  put: (x: number, y: number, samples: number[]) => void,
+  row: (y: number, bytes: Uint8Array) => void,
 ): number {
   const bitsPerPixel = channels * bitDepth;
   const stride = Math.ceil((pw * bitsPerPixel) / 8);
@@ -231,64 +309,37 @@ function unfilterPass(
   if (rp + (stride + 1) * ph > raw.length) throw new PngError('truncated PNG (image data ends early)');
   let prev = new Uint8Array(stride);
   let cur = new Uint8Array(stride);
-  const samples = new Array<number>(channels).fill(0);
   for (let y = 0; y < ph; y++) {
     const f = raw[rp++]!;
-    for (let i = 0; i < stride; i++) {
-      const x = raw[rp + i]!;
-      const a = i >= bpp ? cur[i - bpp]! : 0;
-      const b = prev[i]!;
-      let v: number;
-      switch (f) {
-        case 0:
-          v = x;
-          break;
-        case 1:
-          v = x + a;
-          break;
-        case 2:
-          v = x + b;
-          break;
-        case 3:
-          v = x + ((a + b) >> 1);
-          break;
-        case 4: {
+    switch (f) {
+      case 0:
+        cur.set(raw.subarray(rp, rp + stride));
+        break;
+      case 1:
+        for (let i = 0; i < stride; i++) cur[i] = raw[rp + i]! + (i >= bpp ? cur[i - bpp]! : 0);
+        break;
+      case 2:
+        for (let i = 0; i < stride; i++) cur[i] = raw[rp + i]! + prev[i]!;
+        break;
+      case 3:
+        for (let i = 0; i < stride; i++) cur[i] = raw[rp + i]! + (((i >= bpp ? cur[i - bpp]! : 0) + prev[i]!) >> 1);
+        break;
+      case 4:
+        for (let i = 0; i < stride; i++) {
+          const a = i >= bpp ? cur[i - bpp]! : 0;
+          const b = prev[i]!;
           const c = i >= bpp ? prev[i - bpp]! : 0;
           const pa = Math.abs(b - c);
           const pb = Math.abs(a - c);
           const pc = Math.abs(a + b - 2 * c);
-          v = x + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
-          break;
+          cur[i] = raw[rp + i]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
         }
-        default:
-          throw new PngError(`damaged PNG (unknown row filter ${f})`);
-      }
-      cur[i] = v & 0xff;
+        break;
+      default:
+        throw new PngError(`damaged PNG (unknown row filter ${f})`);
     }
     rp += stride;
-    if (bitDepth === 8) {
-      for (let x = 0; x < pw; x++) {
-        for (let c = 0; c < channels; c++) samples[c] = cur[x * channels + c]!;
-        put(x, y, samples);
-      }
-    } else if (bitDepth === 16) {
-      for (let x = 0; x < pw; x++) {
-        for (let c = 0; c < channels; c++) {
-          const o = 2 * (x * channels + c);
-          samples[c] = (cur[o]! << 8) | cur[o + 1]!;
-        }
-        put(x, y, samples);
-      }
-    } else {
-      const perByte = 8 / bitDepth;
-      const mask = (1 << bitDepth) - 1;
-      for (let x = 0; x < pw; x++) {
-        const byte = cur[(x / perByte) | 0]!;
-        const shift = 8 - bitDepth * ((x % perByte) + 1);
-        samples[0] = (byte >> shift) & mask;
-        put(x, y, samples);
-      }
-    }
+    row(y, cur);
     const t = prev;
     prev = cur;
     cur = t;
