@@ -8,6 +8,9 @@ import { z } from 'zod';
 import type {
   AppInfo,
   ComputeInfo,
+  DatasetExportReport,
+  DatasetImportPlan,
+  DatasetImportResult,
   ImageListPage,
   ImageRow,
   ImportReport,
@@ -16,7 +19,7 @@ import type {
   ProjectInfo,
   RecentProject,
 } from './types';
-import { IMAGE_STATUSES } from './types';
+import { EXPORT_FORMAT_NAMES, IMAGE_STATUSES, IMPORT_FORMAT_NAMES } from './types';
 
 interface MethodSpec<A extends z.ZodTuple, R> {
   readonly args: A;
@@ -143,6 +146,52 @@ export const contract = {
           .strict(),
       ]),
     ),
+  },
+  datasets: {
+    /**
+     * exports the project's masks as a dataset (written to a temp folder, renamed on success);
+     * progress arrives as datasets.onDidProgress with the caller's jobId (for cancel)
+     */
+    export: method<DatasetExportReport>()(
+      z.tuple([
+        projectId,
+        z.string().uuid(),
+        z
+          .object({
+            format: z.enum(EXPORT_FORMAT_NAMES),
+            outDir: absPath,
+            overwrite: z.boolean().optional(),
+            split: z.object({ train: z.number().min(0), val: z.number().min(0), test: z.number().min(0).optional(), seed: z.number().int() }).strict().optional(),
+            statuses: z.array(status).max(4).optional(),
+            classIds: z.array(z.number().int().positive()).max(65535).optional(),
+            classRemap: z.record(z.string().regex(/^\d+$/), className).optional(),
+            includeUnannotated: z.boolean().optional(),
+            images: z.enum(['copy', 'link', 'none']).optional(),
+            coco: z.object({ encoding: z.enum(['auto', 'polygon', 'rle']).optional() }).strict().optional(),
+            indexBitDepth: z.union([z.literal(8), z.literal(16)]).optional(),
+          })
+          .strict(),
+      ]),
+    ),
+    cancel: method<boolean>()(z.tuple([z.string().uuid()])),
+    /** dry run of an annotation import: a report of what would be written; nothing is written */
+    planImport: method<DatasetImportPlan>()(
+      z.tuple([
+        projectId,
+        z
+          .object({
+            format: z.enum(IMPORT_FORMAT_NAMES),
+            path: absPath,
+            instancePath: absPath.optional(),
+            colorMap: z.record(color, className).optional(),
+            classMapping: z.record(z.string().max(200), z.union([className, z.number().int().positive(), z.null()])).optional(),
+            existingMasks: z.enum(['replace', 'merge']).optional(),
+          })
+          .strict(),
+      ]),
+    ),
+    /** writes a planned import in one transaction (all or nothing) */
+    applyImport: method<DatasetImportResult>()(z.tuple([projectId, z.string().uuid(), z.object({ strict: z.boolean().optional() }).strict()])),
   },
   imports: {
     /** starts an import job; progress and the final report arrive as events */

@@ -1,13 +1,14 @@
-import type { ImportProgress, ImportReport, ProjectInfo } from './types';
+import type { DatasetProgress, ImportProgress, ImportReport, ProjectInfo } from './types';
 
 /** Events pushed from the app to every UI (onDidX naming). */
 export interface EventMap {
   'imports.onDidProgress': ImportProgress;
   'imports.onDidFinish': ImportReport;
   'projects.onDidChange': ProjectInfo;
+  'datasets.onDidProgress': DatasetProgress;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['imports.onDidProgress', 'imports.onDidFinish', 'projects.onDidChange'];
+export const EVENT_NAMES: readonly EventName[] = ['imports.onDidProgress', 'imports.onDidFinish', 'projects.onDidChange', 'datasets.onDidProgress'];
 
 export interface AppEvent<K extends EventName = EventName> {
   name: K;

@@ -146,3 +146,87 @@ export interface ComputeInfo {
   threads?: number;
   notes: string[];
 }
+
+// ---- datasets (core/formats) ----
+
+export const EXPORT_FORMAT_NAMES = ['coco', 'voc', 'yolo-seg', 'labelme', 'index-masks'] as const;
+export type DatasetExportFormat = (typeof EXPORT_FORMAT_NAMES)[number];
+export const IMPORT_FORMAT_NAMES = ['coco', 'voc', 'yolo-seg', 'labelme', 'mask-folder'] as const;
+export type DatasetImportFormat = (typeof IMPORT_FORMAT_NAMES)[number];
+
+export interface DatasetIssue {
+  code: string;
+  action: 'skipped' | 'repaired' | 'noted' | 'fatal';
+  file: string;
+  entry: string | null;
+  message: string;
+}
+
+export interface DatasetExportOptions {
+  format: DatasetExportFormat;
+  outDir: string;
+  overwrite?: boolean;
+  split?: { train: number; val: number; test?: number; seed: number };
+  statuses?: ImageStatus[];
+  classIds?: number[];
+  classRemap?: Record<string, string>;
+  includeUnannotated?: boolean;
+  images?: 'copy' | 'link' | 'none';
+  coco?: { encoding?: 'auto' | 'polygon' | 'rle' };
+  indexBitDepth?: 8 | 16;
+}
+
+export interface DatasetExportReport {
+  format: DatasetExportFormat;
+  outDir: string;
+  images: number;
+  instances: number;
+  splits: Record<string, { images: number; instances: number }>;
+  categories: { id: number; name: string; classIds: number[]; instances: number }[];
+  coco?: { polygon: number; rle: number };
+  skippedImages: number;
+  files: number;
+  bytesWritten: number;
+  durationMs: number;
+  issues: DatasetIssue[];
+}
+
+export interface DatasetProgress {
+  jobId: string;
+  projectId: string;
+  done: number;
+  total: number;
+  current: string | null;
+}
+
+export interface DatasetImportRequest {
+  format: DatasetImportFormat;
+  path: string;
+  instancePath?: string;
+  colorMap?: Record<string, string>;
+  classMapping?: Record<string, string | number | null>;
+  existingMasks?: 'replace' | 'merge';
+}
+
+/** the dry run: what an annotation import would write (nothing is written yet) */
+export interface DatasetImportPlan {
+  planId: string;
+  ok: boolean;
+  format: DatasetImportFormat;
+  path: string;
+  existingMasks: 'replace' | 'merge';
+  classes: { sourceName: string; targetName: string | null; projectClassId: number | null; instances: number }[];
+  images: { imageId: number; fileName: string; instances: number; hasExistingMask: boolean }[];
+  unmatched: { name: string; file: string; reason: string }[];
+  issues: DatasetIssue[];
+  totals: { datasetImages: number; matchedImages: number; unmatchedImages: number; instances: number; existingMasks: number; newClasses: number };
+}
+
+export interface DatasetImportResult {
+  images: number;
+  instances: number;
+  classesCreated: string[];
+  replacedMasks: number;
+  mergedMasks: number;
+  durationMs: number;
+}

@@ -3,12 +3,13 @@
  * services it needs in-process; exit code 0 on success, 1 on an error, 2 on
  * wrong usage.
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError } from '../api/errors';
 import { EventHub } from '../api/events';
-import { IMAGE_STATUSES } from '../api/types';
-import type { ImageStatus } from '../api/types';
+import { EXPORT_FORMAT_NAMES, IMAGE_STATUSES, IMPORT_FORMAT_NAMES } from '../api/types';
+import type { DatasetExportFormat, DatasetExportOptions, DatasetImportFormat, ImageStatus } from '../api/types';
 import { createServices } from '../services/create-services';
 import { APP_VERSION, defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
@@ -154,6 +155,131 @@ are skipped; each skipped file is listed with the reason.
           if (items.length < total) console.log(`… ${total - items.length} more (use --limit 0 for all)`);
         }
         return 0;
+      } finally {
+        s.dispose();
+      }
+    },
+  },
+  export: {
+    summary: 'export the masks as a dataset (COCO, VOC, YOLO-seg, LabelMe, index masks)',
+    usage: `maskwright export <project-dir> <out-dir> --format FORMAT [options]
+
+Writes to a temporary folder and renames it into place on success: a failed or
+cancelled export leaves nothing half-written.
+  --format F           ${EXPORT_FORMAT_NAMES.join(' | ')}
+  --split T,V[,S]      train/val/test fractions (e.g. 0.8,0.1,0.1); with --seed N (default 0)
+  --status LIST        only images with these statuses (e.g. done,reviewed)
+  --images MODE        copy | link | none (default copy)
+  --coco-encoding E    auto | polygon | rle (default auto: RLE only where a polygon would lose pixels)
+  --index-bits 8|16    bit depth of index-mask PNGs
+  --include-unannotated  also export images without a mask (as empty)
+  --overwrite          replace an existing non-empty out-dir
+  --json               print the report as JSON`,
+    options: {
+      ...COMMON_HELP,
+      format: { type: 'string' },
+      split: { type: 'string' },
+      seed: { type: 'string' },
+      status: { type: 'string' },
+      images: { type: 'string' },
+      'coco-encoding': { type: 'string' },
+      'index-bits': { type: 'string' },
+      'include-unannotated': { type: 'boolean' },
+      overwrite: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    async run(v, pos) {
+      const [dir, out] = pos;
+      if (!dir || !out || pos.length > 2) throw new UsageError('export needs a project folder and an output folder');
+      const format = v.format as DatasetExportFormat;
+      if (!(EXPORT_FORMAT_NAMES as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMAT_NAMES.join(', ')}`);
+      const opts: DatasetExportOptions = { format, outDir: path.resolve(out) };
+      if (typeof v.split === 'string') {
+        const parts = v.split.split(',').map(Number);
+        if (parts.length < 2 || parts.length > 3 || parts.some((x) => !Number.isFinite(x) || x < 0)) throw new UsageError('--split takes 2 or 3 non-negative numbers, e.g. 0.8,0.1,0.1');
+        const seed = v.seed === undefined ? 0 : Number(v.seed);
+        if (!Number.isInteger(seed)) throw new UsageError('--seed must be a whole number');
+        opts.split = { train: parts[0]!, val: parts[1]!, ...(parts[2] !== undefined ? { test: parts[2] } : {}), seed };
+      }
+      if (typeof v.status === 'string') {
+        const st = v.status.split(',').map((x) => x.trim());
+        const bad = st.find((x) => !(IMAGE_STATUSES as readonly string[]).includes(x));
+        if (bad) throw new UsageError(`unknown status '${bad}'`);
+        opts.statuses = st as ImageStatus[];
+      }
+      if (v.images !== undefined) {
+        if (!['copy', 'link', 'none'].includes(v.images as string)) throw new UsageError('--images must be copy, link or none');
+        opts.images = v.images as 'copy' | 'link' | 'none';
+      }
+      if (v['coco-encoding'] !== undefined) {
+        if (!['auto', 'polygon', 'rle'].includes(v['coco-encoding'] as string)) throw new UsageError('--coco-encoding must be auto, polygon or rle');
+        opts.coco = { encoding: v['coco-encoding'] as 'auto' | 'polygon' | 'rle' };
+      }
+      if (v['index-bits'] !== undefined) {
+        if (v['index-bits'] !== '8' && v['index-bits'] !== '16') throw new UsageError('--index-bits must be 8 or 16');
+        opts.indexBitDepth = Number(v['index-bits']) as 8 | 16;
+      }
+      if (v['include-unannotated']) opts.includeUnannotated = true;
+      if (v.overwrite) opts.overwrite = true;
+      const s = services();
+      try {
+        const project = await s.impl.projects.open({ dir: path.resolve(dir) });
+        const bar = new ProgressBar('Exporting');
+        const off = s.hub.subscribe((e) => {
+          if (e.name === 'datasets.onDidProgress') {
+            const p = e.payload as { done: number; total: number; current: string | null };
+            bar.update(p.done, p.total, p.current ?? '');
+          }
+        });
+        const report = await s.impl.datasets.export(project.id, randomUUID(), opts);
+        off();
+        bar.finish();
+        if (v.json) console.log(JSON.stringify(report, null, 2));
+        else {
+          console.log(`Exported ${report.images} images, ${report.instances} instances (${format}) to ${report.outDir} in ${(report.durationMs / 1000).toFixed(1)} s.`);
+          for (const [split, n] of Object.entries(report.splits)) console.log(`  ${split.padEnd(6)} ${n.images} images, ${n.instances} instances`);
+          if (report.coco) console.log(`  COCO: ${report.coco.polygon} polygons, ${report.coco.rle} RLE`);
+          for (const i of report.issues.slice(0, 50)) console.log(`  ${i.action.padEnd(8)} ${i.file}${i.entry ? ` ${i.entry}` : ''}: ${i.message}`);
+        }
+        return 0;
+      } finally {
+        s.dispose();
+      }
+    },
+  },
+  'import-annotations': {
+    summary: 'import masks from COCO, VOC, YOLO-seg, LabelMe or a mask folder (dry run unless --apply)',
+    usage: `maskwright import-annotations <project-dir> <path> --format FORMAT [--apply] [--merge] [--strict] [--json]
+
+Matches dataset images to project images by file name. Without --apply it only
+reports what would be written (images matched, annotations per class, problems).
+With --apply everything is written in one transaction, or nothing.
+  --format F   ${IMPORT_FORMAT_NAMES.join(' | ')}
+  --merge      add to masks that images already have (default: replace them)
+  --strict     refuse to write anything when any entry had to be skipped`,
+    options: { ...COMMON_HELP, format: { type: 'string' }, apply: { type: 'boolean' }, merge: { type: 'boolean' }, strict: { type: 'boolean' }, json: { type: 'boolean' } },
+    async run(v, pos) {
+      const [dir, src] = pos;
+      if (!dir || !src || pos.length > 2) throw new UsageError('import-annotations needs a project folder and a dataset path');
+      const format = v.format as DatasetImportFormat;
+      if (!(IMPORT_FORMAT_NAMES as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${IMPORT_FORMAT_NAMES.join(', ')}`);
+      const s = services();
+      try {
+        const project = await s.impl.projects.open({ dir: path.resolve(dir) });
+        const plan = await s.impl.datasets.planImport(project.id, { format, path: path.resolve(src), existingMasks: v.merge ? 'merge' : 'replace' });
+        const result = v.apply && plan.ok ? await s.impl.datasets.applyImport(project.id, plan.planId, { strict: !!v.strict }) : null;
+        if (v.json) console.log(JSON.stringify({ plan, result }, null, 2));
+        else {
+          const t = plan.totals;
+          console.log(`${v.apply ? 'Import' : 'Dry run'}: ${t.matchedImages} of ${t.datasetImages} dataset images match project images; ${t.instances} instances; ${t.newClasses} new classes; ${t.existingMasks} images already have masks (${plan.existingMasks}).`);
+          for (const c of plan.classes) console.log(`  class ${c.sourceName} -> ${c.targetName ?? '(left out)'}: ${c.instances} instances`);
+          for (const u of plan.unmatched.slice(0, 20)) console.log(`  unmatched ${u.name} (${u.reason})`);
+          for (const i of plan.issues.slice(0, 50)) console.log(`  ${i.action.padEnd(8)} ${i.file}${i.entry ? ` ${i.entry}` : ''}: ${i.message}`);
+          if (result) console.log(`Wrote ${result.images} masks, ${result.instances} instances in one transaction.`);
+          else if (v.apply) console.log('Nothing was written: the dataset has a fatal problem (see above).');
+          else console.log('Nothing was written (dry run). Add --apply to import.');
+        }
+        return v.apply && !plan.ok ? 1 : 0;
       } finally {
         s.dispose();
       }

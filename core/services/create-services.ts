@@ -8,6 +8,7 @@ import type { AppInfo, ComputeInfo, ImportReport } from '../api/types';
 import { renderPreview } from '../imaging';
 import { LabelMap } from '../mask/label-map';
 import { writeFileAtomic } from './atomic-write';
+import { createDatasetService } from './dataset-service';
 import { ImportJob } from './import-job';
 import { ProjectRegistry } from './project-registry';
 import { RecentProjects } from './recent-projects';
@@ -153,6 +154,7 @@ export function createServices(deps: ServiceDeps): AppServices {
         return { version };
       },
     },
+    datasets: createDatasetService(registry, deps.emit, notifyProject),
     imports: {
       start: (pid, opts) => {
         const store = registry.get(pid);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../core/host/cli';
-import { REPO_ROOT } from '../../helpers/paths';
+import { DATASETS_MISSING, FRUITS_DIR, REPO_ROOT, hasFruits } from '../../helpers/paths';
 
 let tmp: string;
 let out: string[];
@@ -88,4 +88,44 @@ describe('maskwright CLI', () => {
       expect(h.stdout).toMatch(/init/);
     },
   );
+});
+
+describe.skipIf(!hasFruits)(`maskwright datasets on fruits-nuts${hasFruits ? '' : ` (${DATASETS_MISSING})`}`, () => {
+  it('import-annotations: dry run writes nothing, --apply writes all; export coco gives the 165 instances back', async () => {
+    const proj = path.join(tmp, 'fruits');
+    expect(await main(['init', proj])).toBe(0);
+    expect(await main(['import', proj, path.join(FRUITS_DIR, 'images')])).toBe(0);
+    const ann = path.join(FRUITS_DIR, 'annotations_coco.json');
+
+    out = [];
+    expect(await main(['import-annotations', proj, ann, '--format', 'coco'])).toBe(0);
+    expect(out.join('\n')).toMatch(/Dry run: 18 of 18 dataset images match/);
+    expect(out.join('\n')).toMatch(/Nothing was written \(dry run\)/);
+    out = [];
+    expect(await main(['ls', proj, '--json', '--status', 'unlabeled'])).toBe(0);
+    expect(JSON.parse(out.join('\n')).total).toBe(18);
+
+    out = [];
+    expect(await main(['import-annotations', proj, ann, '--format', 'coco', '--apply', '--json'])).toBe(0);
+    const { result } = JSON.parse(out.join('\n'));
+    expect(result).toMatchObject({ images: 18, instances: 165 });
+
+    out = [];
+    const outDir = path.join(tmp, 'export-coco');
+    expect(await main(['export', proj, outDir, '--format', 'coco', '--images', 'none', '--json'])).toBe(0);
+    const report = JSON.parse(out.join('\n'));
+    expect(report).toMatchObject({ images: 18, instances: 165 });
+    const files = fs.readdirSync(outDir);
+    const json = files.find((f) => f.endsWith('.json')) ?? fs.readdirSync(path.join(outDir, 'annotations'))[0];
+    expect(json).toBeTruthy();
+
+    // a malformed dataset: a clear report, nothing written
+    const bad = path.join(tmp, 'bad.json');
+    fs.writeFileSync(bad, '{"images": [{"id": 1, "file_name": "0.jpg", "width": 800, "height": 6');
+    out = [];
+    err = [];
+    expect(await main(['import-annotations', proj, bad, '--format', 'coco', '--apply'])).toBe(1);
+    expect(out.join('\n') + err.join('\n')).toMatch(/JSON|truncated|parse/i);
+    expect(await main(['export', proj, outDir, '--format', 'bogus'])).toBe(2);
+  });
 });
