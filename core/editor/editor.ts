@@ -248,7 +248,8 @@ export class Editor implements ToolHost {
     if (r) this.#afterHistory(r.entry, r.rect, 'redo');
   }
   #afterHistory(entry: HistoryEntry, rect: Rect | null, kind: 'undo' | 'redo'): void {
-    this.#nextId = Math.max(this.#nextId, this.map.nextFreeId());
+    // ids only grow: the restored table's largest id bounds every id in the restored pixels
+    for (const inst of this.map.instances()) if (inst.id >= this.#nextId) this.#nextId = inst.id + 1;
     if (this.#selected && !this.map.hasInstance(this.#selected)) this.#selected = null;
     this.#emit({ rect, entry, kind });
   }

@@ -356,20 +356,30 @@ function asciiJson(value: unknown): string {
 export function encodeLabelMap(map: LabelMap): Uint8Array {
   const { width, height, ids } = map;
   const table = map.instances();
-  const palette = [...new Set([...map.pixelIds(), ...table.map((t) => t.id)])].sort((a, b) => a - b);
-  const index = new Map<number, number>(palette.map((id, i) => [id, i + 1]));
-  index.set(0, 0);
-
-  const runs = new ByteWriter();
+  // one pass over the pixels: collect the runs with their raw ids, build the palette from them
+  const runIds: number[] = [];
+  const runLens: number[] = [];
   const n = ids.length;
   let i = 0;
   while (i < n) {
     const id = ids[i]!;
     let e = i + 1;
     while (e < n && ids[e] === id) e++;
-    runs.varint(index.get(id)!);
-    runs.varint(e - i - 1);
+    runIds.push(id);
+    runLens.push(e - i);
     i = e;
+  }
+  const idSet = new Set<number>(runIds);
+  for (const t of table) idSet.add(t.id);
+  idSet.delete(0);
+  const palette = [...idSet].sort((a, b) => a - b);
+  const index = new Map<number, number>(palette.map((id, k) => [id, k + 1]));
+  index.set(0, 0);
+
+  const runs = new ByteWriter();
+  for (let k = 0; k < runIds.length; k++) {
+    runs.varint(index.get(runIds[k]!)!);
+    runs.varint(runLens[k]! - 1);
   }
   const json = asciiJson(table.map((t) => ({ id: t.id, classId: t.classId, source: t.source, score: t.score })));
 
@@ -401,6 +411,20 @@ function fail(msg: string): never {
 }
 
 export function decodeLabelMap(blob: Uint8Array): LabelMap {
+  return readLabelMapBlob(blob, true).map!;
+}
+
+/**
+ * Checks a blob completely (header, checksum, palette, that the runs cover exactly width x height
+ * pixels, the instance table) without allocating the pixel map: cheap validation for a server
+ * that stores blobs it does not need to look into.
+ */
+export function checkLabelMapBlob(blob: Uint8Array): { width: number; height: number; instances: Instance[] } {
+  const r = readLabelMapBlob(blob, false);
+  return { width: r.width, height: r.height, instances: r.instances };
+}
+
+function readLabelMapBlob(blob: Uint8Array, fillPixels: boolean): { width: number; height: number; instances: Instance[]; map: LabelMap | null } {
   if (!(blob instanceof Uint8Array)) fail('expected a Uint8Array');
   if (blob.length < HEADER_BYTES) fail(`truncated: ${blob.length} bytes, the header alone needs ${HEADER_BYTES}`);
   for (let k = 0; k < 4; k++) {
@@ -430,7 +454,7 @@ export function decodeLabelMap(blob: Uint8Array): LabelMap {
     palette[k] = id;
   }
 
-  const ids = new Uint32Array(n);
+  const ids = fillPixels ? new Uint32Array(n) : null;
   const end = o + runBytes;
   let p = 0;
   const readVarint = (): number => {
@@ -450,7 +474,7 @@ export function decodeLabelMap(blob: Uint8Array): LabelMap {
     const len = readVarint() + 1;
     if (pi > np) fail(`run refers to palette entry ${pi}, the palette has ${np}`);
     if (p + len > n) fail(`runs cover more than the ${width}x${height} pixels`);
-    if (pi !== 0) ids.fill(palette[pi]!, p, p + len);
+    if (pi !== 0 && ids) ids.fill(palette[pi]!, p, p + len);
     p += len;
   }
   if (p !== n) fail(`runs cover ${p} of ${n} pixels`);
@@ -468,20 +492,22 @@ export function decodeLabelMap(blob: Uint8Array): LabelMap {
     fail('instance table is not valid JSON');
   }
   if (!Array.isArray(rows)) fail('instance table must be a JSON array');
-  const map = new LabelMap(width, height, ids);
+  const map = ids ? new LabelMap(width, height, ids) : null;
+  const seen = new Map<number, Instance>();
   const paletteSet = new Set(palette.subarray(1));
   for (const row of rows as unknown[]) {
     if (typeof row !== 'object' || row === null) fail('instance table row is not an object');
     const r = row as Record<string, unknown>;
     const inst = { id: r.id, classId: r.classId, source: r.source, score: r.score } as Instance;
-    if (map.hasInstance(inst.id)) fail(`instance ${String(inst.id)} appears twice`);
+    if (seen.has(inst.id)) fail(`instance ${String(inst.id)} appears twice`);
     try {
       checkInstance(inst);
     } catch (e) {
       fail(`bad instance row: ${(e as Error).message}`);
     }
     if (!paletteSet.has(inst.id)) fail(`instance ${inst.id} is missing from the palette`);
-    map.setInstance(inst);
+    seen.set(inst.id, inst);
+    map?.setInstance(inst);
   }
-  return map;
+  return { width, height, instances: [...seen.values()], map };
 }

@@ -6,7 +6,7 @@ import { AppError } from '../api/errors';
 import type { Emit } from '../api/events';
 import type { AppInfo, ComputeInfo, ImportReport } from '../api/types';
 import { renderPreview } from '../imaging';
-import { LabelMap } from '../mask/label-map';
+import { checkLabelMapBlob } from '../mask/label-map';
 import { writeFileAtomic } from './atomic-write';
 import { createDatasetService } from './dataset-service';
 import { ImportJob } from './import-job';
@@ -216,9 +216,9 @@ export function createServices(deps: ServiceDeps): AppServices {
 
 /** A mask blob must decode and match the image size before it is stored. */
 function checkLabelMap(blob: Uint8Array, width: number, height: number): void {
-  let map: LabelMap;
+  let map: { width: number; height: number };
   try {
-    map = LabelMap.decode(blob);
+    map = checkLabelMapBlob(blob); // full check without allocating the pixel map
   } catch (err) {
     throw new AppError('invalid-argument', `The mask could not be decoded: ${(err as Error).message}`);
   }

@@ -296,3 +296,18 @@ describe('LabelMap: binary blob', () => {
     expect(() => decodeLabelMap(make({ a: 1 } as unknown as unknown[]))).toThrow(/JSON array/);
   });
 });
+
+describe('checkLabelMapBlob', () => {
+  it('validates a blob like decode does, without allocating the pixel map', async () => {
+    const { checkLabelMapBlob, LabelMap } = await import('../../../core/mask/label-map');
+    const m = new LabelMap(50, 40);
+    m.addInstance({ classId: 2, id: 7 });
+    m.ids.fill(7, 100, 300);
+    const blob = m.encode();
+    expect(checkLabelMapBlob(blob)).toMatchObject({ width: 50, height: 40, instances: [{ id: 7, classId: 2 }] });
+    for (const cut of [10, 33, blob.length - 1]) expect(() => checkLabelMapBlob(blob.subarray(0, cut))).toThrow(/truncated|checksum/);
+    const flipped = blob.slice();
+    flipped[40]! ^= 1;
+    expect(() => checkLabelMapBlob(flipped)).toThrow();
+  });
+});

@@ -72,10 +72,16 @@ export class MaskTiles {
   #maxLevel: number;
   #maxTiles = MIN_CACHED_TILES;
 
-  /** `resolve(id)`: packed colour of an instance (0 = not drawn), cached until refreshColors/resetColors */
-  constructor(src: RasterSource, resolve: (id: number) => number) {
+  #exists: (id: number) => boolean;
+
+  /**
+   * `resolve(id)`: packed colour of an instance (0 = not drawn), cached until refreshColors/resetColors;
+   * `exists(id)`: whether the instance is still in the table (a removed one has no pixels left to redraw).
+   */
+  constructor(src: RasterSource, resolve: (id: number) => number, exists: (id: number) => boolean = () => true) {
     this.src = src;
     this.#resolve = resolve;
+    this.#exists = exists;
     this.#scratch = new ImageData(T, T);
     this.#scratch32 = new Uint32Array(this.#scratch.data.buffer);
     this.#maxLevel = Math.max(0, Math.ceil(Math.log2(Math.max(src.width, src.height, 1) / T)));
@@ -115,12 +121,18 @@ export class MaskTiles {
    * re-rasterises only when one of them changed. Returns whether anything changed.
    */
   refreshColors(): boolean {
+    const gone: number[] = [];
     for (const [id, c] of this.#colors) {
-      if (this.#resolve(id) !== c) {
-        this.resetColors();
-        return true;
+      if (this.#resolve(id) === c) continue;
+      // undoing the gesture that created an instance took its pixels with it: nothing to redraw
+      if (!this.#exists(id)) {
+        gone.push(id);
+        continue;
       }
+      this.resetColors();
+      return true;
     }
+    for (const id of gone) this.#colors.delete(id);
     return false;
   }
 

@@ -50,6 +50,7 @@ export function rasterizeTile(src: RasterSource, job: RasterJob, out: Uint32Arra
   const { x0, y0, step, sx0, sy0, sx1, sy1, outline, selected, selectedColor } = job;
   let lastId = -1;
   let lastColor = 0;
+  let selectedFill = 0;
   for (let sy = sy0; sy < sy1; sy++) {
     const iy = y0 + sy * step;
     const o = sy * outStride;
@@ -74,6 +75,7 @@ export function rasterizeTile(src: RasterSource, job: RasterJob, out: Uint32Arra
       if (id !== lastId) {
         lastId = id;
         lastColor = color(id);
+        if (id === selected) selectedFill = lighten(lastColor);
       }
       if (lastColor === 0) {
         out[o + sx] = 0;
@@ -92,8 +94,18 @@ export function rasterizeTile(src: RasterSource, job: RasterJob, out: Uint32Arra
         ids[row + ix + step] !== id ||
         ids[up + ix] !== id ||
         ids[down + ix] !== id;
-      if (id === selected) out[o + sx] = edge ? selectedColor : outline ? 0 : lastColor;
+      if (id === selected) out[o + sx] = edge ? selectedColor : outline ? 0 : selectedFill;
       else out[o + sx] = edge ? lastColor : 0;
     }
   }
+}
+
+/** the fill of the selected instance: its colour, halfway to white */
+export function lighten(packed: number, amount = 0.45): number {
+  const r = packed & 255;
+  const g = (packed >>> 8) & 255;
+  const b = (packed >>> 16) & 255;
+  const a = packed >>> 24;
+  const f = (c: number) => Math.round(c + (255 - c) * amount);
+  return ((a << 24) | (f(b) << 16) | (f(g) << 8) | f(r)) >>> 0;
 }
