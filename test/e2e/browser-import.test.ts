@@ -71,6 +71,8 @@ describe.skipIf(skipReason !== '')(`browser mode: create, import, browse${skipRe
     const cells = page.getByTestId('thumb-cell');
     await expect.poll(() => cells.count()).toBeGreaterThan(0);
     await expect.poll(() => loadedThumbs(page)).toBeGreaterThanOrEqual(Math.min(12, 24));
+    // the compute backend is visible at a glance (wasm CPU here: no GPU, no tfjs-node)
+    await expect.poll(() => page.getByTestId('status-compute').textContent(), { timeout: 20_000 }).toMatch(/Compute: (GPU \(CUDA\)|native CPU|wasm CPU|JS CPU)/);
     await page.screenshot({ path: path.join(SHOTS, 'e2e-project-grid.png') });
 
     await page.reload();
