@@ -16,6 +16,9 @@ import type {
   ImportReport,
   LabelClass,
   MaskState,
+  ModelVersionInfo,
+  PredictionInfo,
+  TrainingRunInfo,
   ProjectInfo,
   RecentProject,
 } from './types';
@@ -192,6 +195,39 @@ export const contract = {
     ),
     /** writes a planned import in one transaction (all or nothing) */
     applyImport: method<DatasetImportResult>()(z.tuple([projectId, z.string().uuid(), z.object({ strict: z.boolean().optional() }).strict()])),
+  },
+  models: {
+    list: method<ModelVersionInfo[]>()(z.tuple([projectId])),
+    /** makes a version the one that pre-labels (also how to roll back) */
+    activate: method<ModelVersionInfo>()(z.tuple([projectId, z.number().int().positive()])),
+    runs: method<TrainingRunInfo[]>()(z.tuple([projectId])),
+  },
+  training: {
+    /** trains in a worker on the labeled images; progress/finish arrive as training.* events */
+    start: method<{ jobId: string }>()(
+      z.tuple([
+        projectId,
+        z
+          .object({
+            budgetS: z.number().min(1).max(7 * 86_400).optional(),
+            maxSteps: z.number().int().min(1).max(10_000_000).optional(),
+            base: z.enum(['active', 'fresh']).optional(),
+            interactive: z.boolean().optional(),
+            name: z.string().trim().min(1).max(200).optional(),
+          })
+          .strict(),
+      ]),
+    ),
+    cancel: method<boolean>()(z.tuple([z.string().uuid()])),
+  },
+  predictions: {
+    /** pre-labels images with the active model (a worker-free batch on the host; cancellable) */
+    prelabel: method<{ jobId: string }>()(
+      z.tuple([projectId, z.object({ imageIds: z.array(imageId).min(1).max(100_000).optional(), unlabeled: z.boolean().optional() }).strict()]),
+    ),
+    cancel: method<boolean>()(z.tuple([z.string().uuid()])),
+    /** the latest proposal for an image (kept apart from the person's mask), or null */
+    latest: method<PredictionInfo | null>()(z.tuple([projectId, imageId])),
   },
   imports: {
     /** starts an import job; progress and the final report arrive as events */

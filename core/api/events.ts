@@ -1,4 +1,4 @@
-import type { DatasetProgress, ImportProgress, ImportReport, ProjectInfo } from './types';
+import type { DatasetProgress, ImportProgress, ImportReport, PrelabelFinishEvent, PrelabelProgressEvent, ProjectInfo, TrainingFinishEvent, TrainingProgressEvent } from './types';
 
 /** Events pushed from the app to every UI (onDidX naming). */
 export interface EventMap {
@@ -6,9 +6,13 @@ export interface EventMap {
   'imports.onDidFinish': ImportReport;
   'projects.onDidChange': ProjectInfo;
   'datasets.onDidProgress': DatasetProgress;
+  'training.onDidProgress': TrainingProgressEvent;
+  'training.onDidFinish': TrainingFinishEvent;
+  'predictions.onDidProgress': PrelabelProgressEvent;
+  'predictions.onDidFinish': PrelabelFinishEvent;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['imports.onDidProgress', 'imports.onDidFinish', 'projects.onDidChange', 'datasets.onDidProgress'];
+export const EVENT_NAMES: readonly EventName[] = ['imports.onDidProgress', 'imports.onDidFinish', 'projects.onDidChange', 'datasets.onDidProgress', 'training.onDidProgress', 'training.onDidFinish', 'predictions.onDidProgress', 'predictions.onDidFinish'];
 
 export interface AppEvent<K extends EventName = EventName> {
   name: K;

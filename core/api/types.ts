@@ -230,3 +230,92 @@ export interface DatasetImportResult {
   mergedMasks: number;
   durationMs: number;
 }
+
+// ---- models, training, predictions (core/ml) ----
+
+export interface ModelVersionInfo {
+  id: number;
+  name: string;
+  arch: string;
+  isActive: boolean;
+  createdAt: string;
+  backend: string | null;
+  parentId: number | null;
+  /** validation metrics as trained (e.g. { valIou, perClassIou, ... }) */
+  metrics: Record<string, unknown>;
+  weightsBytes: number;
+}
+
+export interface TrainingRunInfo {
+  id: number;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  backend: string | null;
+  baseVersionId: number | null;
+  resultVersionId: number | null;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  images: { train: number; val: number };
+}
+
+export interface TrainingOptions {
+  /** wall-clock budget for the training steps, seconds */
+  budgetS?: number;
+  maxSteps?: number;
+  /** fine-tune the active version (default) or start fresh */
+  base?: 'active' | 'fresh';
+  interactive?: boolean;
+  name?: string;
+}
+
+export interface TrainingProgressEvent {
+  jobId: string;
+  projectId: string;
+  step: number;
+  maxSteps: number;
+  loss: number;
+  lr: number;
+  elapsedMs: number;
+  timeBudgetMs?: number;
+  val?: Record<string, unknown>;
+}
+
+export interface TrainingFinishEvent {
+  jobId: string;
+  projectId: string;
+  ok: boolean;
+  cancelled: boolean;
+  runId?: number;
+  versionId?: number;
+  activated?: boolean;
+  activation?: string;
+  error?: string;
+}
+
+export interface PrelabelProgressEvent {
+  jobId: string;
+  projectId: string;
+  done: number;
+  total: number;
+  imageId: number | null;
+  failed: number;
+}
+
+export interface PrelabelFinishEvent {
+  jobId: string;
+  projectId: string;
+  done: number;
+  failed: number;
+  cancelled: boolean;
+  error?: string;
+  errors: { imageId: number; message: string }[];
+}
+
+export interface PredictionInfo {
+  id: number;
+  modelVersionId: number | null;
+  labelMap: Uint8Array;
+  uncertainty: number | null;
+  state: 'proposed' | 'accepted' | 'rejected' | 'partial';
+  createdAt: string;
+}

@@ -9,7 +9,16 @@ import { parseArgs } from 'node:util';
 import { AppError } from '../api/errors';
 import { EventHub } from '../api/events';
 import { EXPORT_FORMAT_NAMES, IMAGE_STATUSES, IMPORT_FORMAT_NAMES } from '../api/types';
-import type { DatasetExportFormat, DatasetExportOptions, DatasetImportFormat, ImageStatus } from '../api/types';
+import type {
+  DatasetExportFormat,
+  DatasetExportOptions,
+  DatasetImportFormat,
+  ImageStatus,
+  PrelabelFinishEvent,
+  PrelabelProgressEvent,
+  TrainingFinishEvent,
+  TrainingProgressEvent,
+} from '../api/types';
 import { createServices } from '../services/create-services';
 import { APP_VERSION, defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
@@ -280,6 +289,148 @@ With --apply everything is written in one transaction, or nothing.
           else console.log('Nothing was written (dry run). Add --apply to import.');
         }
         return v.apply && !plan.ok ? 1 : 0;
+      } finally {
+        s.dispose();
+      }
+    },
+  },
+  train: {
+    summary: 'train a model on the labeled images (in a worker) and store it as a new version',
+    usage: `maskwright train <project-dir> [--budget-s N] [--max-steps N] [--fresh] [--interactive] [--name NAME] [--json]
+
+Trains on the images that have masks (a fixed validation split), with progress. The
+new version becomes active only if its validation IoU is not worse than the active one's.
+  --budget-s N     training time budget in seconds (default: until the step limit or early stopping)
+  --max-steps N    step limit
+  --fresh          start from scratch instead of fine-tuning the active version
+  --interactive    train the click-refinement model`,
+    options: {
+      ...COMMON_HELP,
+      'budget-s': { type: 'string' },
+      'max-steps': { type: 'string' },
+      fresh: { type: 'boolean' },
+      interactive: { type: 'boolean' },
+      name: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    async run(v, pos) {
+      const dir = pos[0];
+      if (!dir || pos.length > 1) throw new UsageError('train takes exactly one project folder');
+      const num = (k: string) => {
+        if (v[k] === undefined) return undefined;
+        const n = Number(v[k]);
+        if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${k} must be a positive number`);
+        return n;
+      };
+      const budgetS = num('budget-s');
+      const maxSteps = num('max-steps');
+      const s = services();
+      try {
+        const project = await s.impl.projects.open({ dir: path.resolve(dir) });
+        const bar = new ProgressBar('Training');
+        let finish: TrainingFinishEvent | null = null;
+        const off = s.hub.subscribe((e) => {
+          if (e.name === 'training.onDidProgress') {
+            const p = e.payload as TrainingProgressEvent;
+            const frac = p.timeBudgetMs ? Math.max(p.step / p.maxSteps, p.elapsedMs / p.timeBudgetMs) : p.step / p.maxSteps;
+            bar.update(Math.round(frac * 1000), 1000, `step ${p.step} loss ${p.loss.toFixed(4)}${p.val && typeof p.val.meanIou === 'number' ? ` val IoU ${(p.val.meanIou as number).toFixed(3)}` : ''}`);
+          } else if (e.name === 'training.onDidFinish') finish = e.payload as TrainingFinishEvent;
+        });
+        const stop = () => void s.impl.training.cancel(jobId);
+        const { jobId } = await s.impl.training.start(project.id, {
+          ...(budgetS ? { budgetS } : {}),
+          ...(maxSteps ? { maxSteps: Math.round(maxSteps) } : {}),
+          base: v.fresh ? 'fresh' : 'active',
+          ...(v.interactive ? { interactive: true } : {}),
+          ...(typeof v.name === 'string' ? { name: v.name } : {}),
+        });
+        process.once('SIGINT', stop);
+        await s.waitForJob(jobId);
+        process.off('SIGINT', stop);
+        off();
+        bar.finish();
+        const f = finish as TrainingFinishEvent | null;
+        if (v.json) console.log(JSON.stringify(f, null, 2));
+        else if (f?.ok) console.log(`Trained model version ${f.versionId} (run ${f.runId}): ${f.activation}`);
+        else console.error(`Training ${f?.cancelled ? 'was cancelled' : `failed: ${f?.error ?? 'unknown error'}`}; the active model is unchanged.`);
+        return f?.ok ? 0 : 1;
+      } finally {
+        s.dispose();
+      }
+    },
+  },
+  prelabel: {
+    summary: 'pre-label images with the active model (proposals are kept apart from your masks)',
+    usage: `maskwright prelabel <project-dir> [--images 1,2,3] [--json]
+
+Without --images, pre-labels every unlabeled image. Proposals never overwrite masks.`,
+    options: { ...COMMON_HELP, images: { type: 'string' }, json: { type: 'boolean' } },
+    async run(v, pos) {
+      const dir = pos[0];
+      if (!dir || pos.length > 1) throw new UsageError('prelabel takes exactly one project folder');
+      let imageIds: number[] | undefined;
+      if (typeof v.images === 'string') {
+        imageIds = v.images.split(',').map((x) => Number(x.trim()));
+        if (imageIds.some((n) => !Number.isInteger(n) || n <= 0)) throw new UsageError('--images takes comma-separated image ids');
+      }
+      const s = services();
+      try {
+        const project = await s.impl.projects.open({ dir: path.resolve(dir) });
+        const bar = new ProgressBar('Pre-labeling');
+        let finish: PrelabelFinishEvent | null = null;
+        const off = s.hub.subscribe((e) => {
+          if (e.name === 'predictions.onDidProgress') {
+            const p = e.payload as PrelabelProgressEvent;
+            bar.update(p.done, p.total, p.imageId ? `image ${p.imageId}` : '');
+          } else if (e.name === 'predictions.onDidFinish') finish = e.payload as PrelabelFinishEvent;
+        });
+        const { jobId } = await s.impl.predictions.prelabel(project.id, imageIds ? { imageIds } : { unlabeled: true });
+        const stop = () => void s.impl.predictions.cancel(jobId);
+        process.once('SIGINT', stop);
+        await s.waitForJob(jobId);
+        process.off('SIGINT', stop);
+        off();
+        bar.finish();
+        const f = finish as PrelabelFinishEvent | null;
+        if (v.json) console.log(JSON.stringify(f, null, 2));
+        else if (f && !f.error) {
+          console.log(`Pre-labeled ${f.done - f.failed} images${f.failed ? `, ${f.failed} failed` : ''}${f.cancelled ? ' (cancelled)' : ''}.`);
+          for (const e of f.errors) console.log(`  image ${e.imageId}: ${e.message}`);
+        } else console.error(`Pre-labeling failed: ${f?.error ?? 'unknown error'}`);
+        return f && !f.error && !f.cancelled ? 0 : 1;
+      } finally {
+        s.dispose();
+      }
+    },
+  },
+  models: {
+    summary: 'list model versions, or activate one (roll back)',
+    usage: `maskwright models <project-dir> [list | activate ID] [--json]`,
+    options: { ...COMMON_HELP, json: { type: 'boolean' } },
+    async run(v, pos) {
+      const [dir, sub = 'list', idRaw] = pos;
+      if (!dir) throw new UsageError('models needs a project folder');
+      if (sub !== 'list' && sub !== 'activate') throw new UsageError(`unknown models subcommand '${sub}'`);
+      const s = services();
+      try {
+        const project = await s.impl.projects.open({ dir: path.resolve(dir) });
+        if (sub === 'activate') {
+          const id = Number(idRaw);
+          if (!Number.isInteger(id) || id <= 0) throw new UsageError('activate needs a version id');
+          const ver = await s.impl.models.activate(project.id, id);
+          console.log(`Version ${ver.id} (${ver.name}) is now active.`);
+          return 0;
+        }
+        const list = await s.impl.models.list(project.id);
+        if (v.json) console.log(JSON.stringify(list, null, 2));
+        else if (!list.length) console.log('No model versions yet. Label a few images and run: maskwright train <project-dir>');
+        else
+          for (const m of list) {
+            const val = m.metrics.val as { meanIou?: number } | null | undefined;
+            const iou = typeof val?.meanIou === 'number' ? `val IoU ${val.meanIou.toFixed(3)}` : 'no validation';
+            console.log(`${m.isActive ? '*' : ' '} ${String(m.id).padStart(4)}  ${m.createdAt.slice(0, 16).replace('T', ' ')}  ${m.arch.padEnd(20)} ${(m.backend ?? '').padEnd(8)} ${iou}  ${m.name}`);
+          }
+        return 0;
       } finally {
         s.dispose();
       }

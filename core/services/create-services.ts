@@ -10,6 +10,7 @@ import { checkLabelMapBlob } from '../mask/label-map';
 import { writeFileAtomic } from './atomic-write';
 import { createDatasetService } from './dataset-service';
 import { ImportJob } from './import-job';
+import { createModelServices } from './model-service';
 import { ProjectRegistry } from './project-registry';
 import { RecentProjects } from './recent-projects';
 
@@ -36,6 +37,8 @@ export interface AppServices {
   resolveAsset(kind: AssetKind, projectId: string, imageId: number): Promise<Asset>;
   /** waits for running import jobs (tests, CLI) */
   waitForImport(jobId: string): Promise<ImportReport>;
+  /** waits for a training or pre-label job (tests, CLI) */
+  waitForJob(jobId: string): Promise<void>;
   dispose(): void;
 }
 
@@ -56,6 +59,8 @@ export function createServices(deps: ServiceDeps): AppServices {
       // the project was closed meanwhile
     }
   };
+
+  const modelServices = createModelServices(registry, deps.emit, notifyProject);
 
   const impl: ServiceImpl = {
     app: {
@@ -155,6 +160,9 @@ export function createServices(deps: ServiceDeps): AppServices {
       },
     },
     datasets: createDatasetService(registry, deps.emit, notifyProject),
+    models: modelServices.models,
+    training: modelServices.training,
+    predictions: modelServices.predictions,
     imports: {
       start: (pid, opts) => {
         const store = registry.get(pid);
@@ -207,7 +215,9 @@ export function createServices(deps: ServiceDeps): AppServices {
       if (!j) return Promise.reject(new AppError('not-found', 'No such import job.'));
       return j.done;
     },
+    waitForJob: (jobId) => modelServices.waitFor(jobId),
     dispose() {
+      modelServices.cancelAll();
       for (const j of jobs.values()) j.job.cancel();
       registry.closeAll();
     },

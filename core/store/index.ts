@@ -3,3 +3,4 @@ export * from './image-repo';
 export * from './class-repo';
 export * from './migrate';
 export * from './annotation-repo';
+export * from './prediction-repo';

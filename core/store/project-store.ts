@@ -6,6 +6,7 @@ import { AppError } from '../api/errors';
 import { AnnotationRepo } from './annotation-repo';
 import { ClassRepo } from './class-repo';
 import { ImageRepo } from './image-repo';
+import { PredictionRepo } from './prediction-repo';
 import { migrate } from './migrate';
 
 export const PROJECT_DB_FILE = 'project.sqlite';
@@ -24,6 +25,7 @@ export class ProjectStore {
   readonly images: ImageRepo;
   readonly classes: ClassRepo;
   readonly annotations: AnnotationRepo;
+  readonly predictions: PredictionRepo;
   private closed = false;
 
   private constructor(
@@ -34,6 +36,7 @@ export class ProjectStore {
     this.images = new ImageRepo(db, dir);
     this.classes = new ClassRepo(db);
     this.annotations = new AnnotationRepo(db);
+    this.predictions = new PredictionRepo(db);
   }
 
   get id(): string {

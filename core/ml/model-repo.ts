@@ -1,0 +1,232 @@
+/**
+ * Model versions and training runs of a project, on the tables of migration 0001
+ * (model_version, training_run, training_metric, training_run_image). Uses the project's
+ * better-sqlite3 connection (ProjectStore.db); multi-row changes run in one transaction.
+ */
+import type Database from 'better-sqlite3';
+import { AppError } from '../api/errors';
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface ModelVersionRecord {
+  id: number;
+  name: string;
+  arch: string;
+  config: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  backend: string | null;
+  parentId: number | null;
+  isActive: boolean;
+  createdAt: string;
+  weightsBytes: number;
+}
+
+export interface NewModelVersion {
+  name: string;
+  arch: string;
+  config: object;
+  weights: Uint8Array;
+  metrics: object;
+  backend?: string | null;
+  parentId?: number | null;
+}
+
+export interface TrainingRunRecord {
+  id: number;
+  status: RunStatus;
+  config: Record<string, unknown>;
+  backend: string | null;
+  baseVersionId: number | null;
+  resultVersionId: number | null;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface TrainingMetricRow {
+  step: number;
+  epoch?: number | null;
+  loss?: number | null;
+  val?: object | null;
+  lr?: number | null;
+}
+
+interface DbVersion {
+  id: number;
+  name: string;
+  arch: string;
+  config: string;
+  metrics: string;
+  backend: string | null;
+  parent_id: number | null;
+  is_active: number;
+  created_at: string;
+  weights_bytes: number | null;
+}
+
+interface DbRun {
+  id: number;
+  status: RunStatus;
+  config: string;
+  backend: string | null;
+  base_version_id: number | null;
+  result_version_id: number | null;
+  error: string | null;
+  started_at: string;
+  finished_at: string | null;
+}
+
+const now = () => new Date().toISOString();
+const parse = (s: string): Record<string, unknown> => {
+  try {
+    const v = JSON.parse(s) as unknown;
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+};
+
+const VERSION_COLS = 'id, name, arch, config, metrics, backend, parent_id, is_active, created_at, length(weights) AS weights_bytes';
+
+function toVersion(r: DbVersion): ModelVersionRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    arch: r.arch,
+    config: parse(r.config),
+    metrics: parse(r.metrics),
+    backend: r.backend,
+    parentId: r.parent_id,
+    isActive: r.is_active === 1,
+    createdAt: r.created_at,
+    weightsBytes: r.weights_bytes ?? 0,
+  };
+}
+
+function toRun(r: DbRun): TrainingRunRecord {
+  return {
+    id: r.id,
+    status: r.status,
+    config: parse(r.config),
+    backend: r.backend,
+    baseVersionId: r.base_version_id,
+    resultVersionId: r.result_version_id,
+    error: r.error,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+export class ModelRepo {
+  constructor(private readonly db: Database.Database) {}
+
+  // ----- model versions -----
+
+  createVersion(v: NewModelVersion, opts: { activate?: boolean } = {}): number {
+    return this.db.transaction(() => {
+      const info = this.db
+        .prepare('INSERT INTO model_version (name, arch, config, weights, metrics, backend, parent_id, is_active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)')
+        .run(v.name, v.arch, JSON.stringify(v.config), Buffer.from(v.weights.buffer, v.weights.byteOffset, v.weights.byteLength), JSON.stringify(v.metrics), v.backend ?? null, v.parentId ?? null, now());
+      const id = Number(info.lastInsertRowid);
+      if (opts.activate) this.setActive(id);
+      return id;
+    })();
+  }
+
+  getVersion(id: number): ModelVersionRecord {
+    const r = this.db.prepare(`SELECT ${VERSION_COLS} FROM model_version WHERE id = ?`).get(id) as DbVersion | undefined;
+    if (!r) throw new AppError('not-found', `Model version ${id} does not exist.`);
+    return toVersion(r);
+  }
+
+  listVersions(): ModelVersionRecord[] {
+    return (this.db.prepare(`SELECT ${VERSION_COLS} FROM model_version ORDER BY id`).all() as DbVersion[]).map(toVersion);
+  }
+
+  /** The serialized weights (serializeModel bytes) of a version. */
+  getWeights(id: number): Uint8Array {
+    const r = this.db.prepare('SELECT weights, weights_path FROM model_version WHERE id = ?').get(id) as { weights: Buffer | null; weights_path: string | null } | undefined;
+    if (!r) throw new AppError('not-found', `Model version ${id} does not exist.`);
+    if (!r.weights) throw new AppError('not-available', `Model version ${id} keeps its weights outside the database (${r.weights_path ?? 'no path'}), which this build does not read.`);
+    return new Uint8Array(r.weights.buffer, r.weights.byteOffset, r.weights.byteLength);
+  }
+
+  active(): ModelVersionRecord | null {
+    const r = this.db.prepare(`SELECT ${VERSION_COLS} FROM model_version WHERE is_active = 1`).get() as DbVersion | undefined;
+    return r ? toVersion(r) : null;
+  }
+
+  /** Makes `id` the active version (at most one is active). */
+  setActive(id: number): void {
+    this.db.transaction(() => {
+      this.getVersion(id);
+      this.db.prepare('UPDATE model_version SET is_active = 0 WHERE is_active = 1 AND id <> ?').run(id);
+      this.db.prepare('UPDATE model_version SET is_active = 1 WHERE id = ?').run(id);
+    })();
+  }
+
+  clearActive(): void {
+    this.db.prepare('UPDATE model_version SET is_active = 0 WHERE is_active = 1').run();
+  }
+
+  // ----- training runs -----
+
+  createRun(r: { config: object; backend?: string | null; baseVersionId?: number | null; images: { imageId: number; split: 'train' | 'val' }[] }): number {
+    return this.db.transaction(() => {
+      const info = this.db
+        .prepare("INSERT INTO training_run (status, config, backend, base_version_id, started_at) VALUES ('running', ?, ?, ?, ?)")
+        .run(JSON.stringify(r.config), r.backend ?? null, r.baseVersionId ?? null, now());
+      const id = Number(info.lastInsertRowid);
+      const ins = this.db.prepare('INSERT INTO training_run_image (run_id, image_id, split) VALUES (?, ?, ?)');
+      for (const im of r.images) ins.run(id, im.imageId, im.split);
+      return id;
+    })();
+  }
+
+  getRun(id: number): TrainingRunRecord {
+    const r = this.db.prepare('SELECT * FROM training_run WHERE id = ?').get(id) as DbRun | undefined;
+    if (!r) throw new AppError('not-found', `Training run ${id} does not exist.`);
+    return toRun(r);
+  }
+
+  listRuns(): TrainingRunRecord[] {
+    return (this.db.prepare('SELECT * FROM training_run ORDER BY id').all() as DbRun[]).map(toRun);
+  }
+
+  runImages(runId: number): { imageId: number; split: 'train' | 'val' }[] {
+    return (this.db.prepare('SELECT image_id AS imageId, split FROM training_run_image WHERE run_id = ? ORDER BY image_id').all(runId) as { imageId: number; split: 'train' | 'val' }[]);
+  }
+
+  setRunBackend(runId: number, backend: string): void {
+    this.db.prepare('UPDATE training_run SET backend = ? WHERE id = ?').run(backend, runId);
+  }
+
+  addMetric(runId: number, m: TrainingMetricRow): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO training_metric (run_id, step, epoch, loss, val, lr, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, m.step, m.epoch ?? null, m.loss ?? null, m.val ? JSON.stringify(m.val) : null, m.lr ?? null, now());
+  }
+
+  metrics(runId: number): (TrainingMetricRow & { at: string })[] {
+    const rows = this.db.prepare('SELECT step, epoch, loss, val, lr, at FROM training_metric WHERE run_id = ? ORDER BY step').all(runId) as {
+      step: number;
+      epoch: number | null;
+      loss: number | null;
+      val: string | null;
+      lr: number | null;
+      at: string;
+    }[];
+    return rows.map((r) => ({ ...r, val: r.val ? parse(r.val) : null }));
+  }
+
+  finishRun(runId: number, r: { status: Exclude<RunStatus, 'queued' | 'running'>; resultVersionId?: number | null; error?: string | null }): void {
+    this.db
+      .prepare('UPDATE training_run SET status = ?, result_version_id = ?, error = ?, finished_at = ? WHERE id = ?')
+      .run(r.status, r.resultVersionId ?? null, r.error ?? null, now(), runId);
+  }
+
+  /** Runs left 'running' by a crash become 'failed' (call when a project opens). */
+  failInterruptedRuns(): number {
+    return this.db.prepare("UPDATE training_run SET status = 'failed', error = 'interrupted (the app stopped during training)', finished_at = ? WHERE status IN ('running', 'queued')").run(now()).changes;
+  }
+}
