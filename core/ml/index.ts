@@ -9,6 +9,7 @@ export { registerCustomLayers } from './models/custom-layers';
 export { toModelImage, normalizeInput, prepareModelImage, type ModelImage, type InputNorm } from './model-image';
 export { train, defaultTrainConfig, type TrainConfig, type TrainData, type TrainProgress, type TrainResult, type ValMetrics } from './train/train';
 export { TrainingJob, resolveTrainingWorker } from './train/training-job';
+export { PredictionJob } from './infer/prediction-job';
 export type { TrainingRequest, TrainingOutcome } from './train/training-protocol';
 export { runTraining } from './train/run-training';
 export { trainProjectModel, fixedSplit, latestClickModel, type ProjectTrainingOptions, type ProjectTrainingResult } from './train/train-project-model';

@@ -1,7 +1,7 @@
 /**
  * models.*, training.*, predictions.*: the model engine (core/ml) behind the contract.
- * Training runs in a worker thread (core/ml TrainingJob); pre-labelling predicts image by
- * image with cancellation between images, storing each proposal apart from the person's masks.
+ * Training and pre-labelling run in the ML worker thread (core/ml TrainingJob, PredictionJob);
+ * each proposal is stored apart from the person's masks; cancellation stops between images.
  */
 import { randomUUID } from 'node:crypto';
 import type { ServiceImpl } from '../api/contract';
@@ -10,6 +10,7 @@ import type { Emit } from '../api/events';
 import type { ModelVersionInfo, PrelabelFinishEvent } from '../api/types';
 import type * as MlIndex from '../ml/index';
 import type { ModelVersionRecord } from '../ml/model-repo';
+import type { SegModelConfig } from '../ml/models/model-config';
 import type { ProjectStore } from '../store/project-store';
 import type { ProjectRegistry } from './project-registry';
 
@@ -142,37 +143,28 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
           const finish: PrelabelFinishEvent = { jobId, projectId: pid, done: 0, failed: 0, cancelled: false, errors: [] };
           try {
             const m = await loadMl();
-            await m.selectBackend();
-            const loaded = await m.loadModelVersion(new m.ModelRepo(store.db), 'active');
-            const { decodeImage } = await import('../imaging/decode-image');
-            const items = ids.map((id) => ({
-              id,
-              load: async () => {
-                const row = store.images.get(id);
-                if (!row) throw new AppError('not-found', `Image ${id} was removed.`);
-                const decoded = await decodeImage(row.path, { keepDepth: true });
-                return m.prepareModelImage(decoded, loaded.config.imageChannels, loaded.config.inputNorm);
-              },
-            }));
-            try {
-              const summary = await m.predictBatch(loaded.model, loaded.config, items, {
-                signal: ac.signal,
-                onProgress: (p) => emit('predictions.onDidProgress', { jobId, projectId: pid, done: p.done, total: p.total, imageId: p.id, failed: finish.failed }),
-                onResult: (id, r) => {
-                  if ('error' in r) {
-                    finish.failed++;
-                    finish.errors.push({ imageId: id, message: r.error.message });
-                    return;
-                  }
-                  const conf = new Uint8Array(r.prediction.confidence.length);
-                  for (let i = 0; i < conf.length; i++) conf[i] = Math.round(r.prediction.confidence[i]! * 255);
-                  store.predictions.add({ imageId: id, modelVersionId: loaded.version.id, labelMap: r.labelMap.encode(), confidence: conf, uncertainty: r.prediction.meanUncertainty });
+            const repo = new m.ModelRepo(store.db);
+            const active = repo.active();
+            if (!active) throw new AppError('not-found', 'No model is active yet. Train a model or select a version first.');
+            const items = ids.map((id) => ({ id, path: store.images.get(id)!.path }));
+            // decoding and prediction run in the ML worker: the host (and the UI it serves) stays responsive
+            const job = m.PredictionJob.start(
+              { weights: repo.getWeights(active.id), config: active.config as unknown as SegModelConfig, items },
+              {
+                onResult: (img, done, total) => {
+                  store.predictions.add({ imageId: img.id, modelVersionId: active.id, labelMap: img.labelMap, confidence: img.confidence, uncertainty: img.uncertainty });
+                  emit('predictions.onDidProgress', { jobId, projectId: pid, done, total, imageId: img.id, failed: finish.failed });
                 },
-              });
-              finish.done = summary.done;
-            } finally {
-              loaded.model.dispose();
-            }
+                onError: (id, error, done, total) => {
+                  finish.failed++;
+                  finish.errors.push({ imageId: id, message: error.message });
+                  emit('predictions.onDidProgress', { jobId, projectId: pid, done, total, imageId: id, failed: finish.failed });
+                },
+              },
+            );
+            ac.signal.addEventListener('abort', () => job.cancel(), { once: true });
+            const summary = await job.done;
+            finish.done = summary.done;
           } catch (err) {
             const e = AppError.from(err);
             finish.cancelled = e.code === 'cancelled' || ac.signal.aborted;
