@@ -16,7 +16,10 @@ export default defineConfig({
     define,
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(__dirname, 'electron/main/index.ts') } },
+      // the ML worker (training and batch pre-labelling) is loaded from beside the main bundle
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'electron/main/index.ts'), 'training-worker': resolve(__dirname, 'core/ml/train/training-worker.ts') },
+      },
     },
   },
   preload: {
