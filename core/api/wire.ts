@@ -6,7 +6,23 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const LOOKUP = new Uint8Array(128);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
+/** native codecs where the runtime has them (Node's Buffer, the browser's btoa/atob); pure TS otherwise */
+interface NodeBufferLike {
+  from(data: Uint8Array | string, enc?: string): Uint8Array & { toString(enc: string): string };
+}
+const g = globalThis as unknown as { Buffer?: NodeBufferLike; btoa?: (s: string) => string; atob?: (s: string) => string };
+
 export function bytesToBase64(b: Uint8Array): string {
+  if (g.Buffer) return g.Buffer.from(b.buffer instanceof ArrayBuffer ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : b).toString('base64');
+  if (g.btoa) {
+    let bin = '';
+    for (let i = 0; i < b.length; i += 0x8000) bin += String.fromCharCode.apply(null, b.subarray(i, i + 0x8000) as unknown as number[]);
+    return g.btoa(bin);
+  }
+  return base64Pure(b);
+}
+
+export function base64Pure(b: Uint8Array): string {
   const parts: string[] = [];
   const CHUNK = 3 * 4096;
   for (let start = 0; start < b.length; start += CHUNK) {
@@ -29,6 +45,20 @@ export function bytesToBase64(b: Uint8Array): string {
 
 export function base64ToBytes(s: string): Uint8Array {
   if (s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw new Error('invalid base64');
+  if (g.Buffer) {
+    const buf = g.Buffer.from(s, 'base64');
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  if (g.atob) {
+    const bin = g.atob(s);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  return base64DecodePure(s);
+}
+
+export function base64DecodePure(s: string): Uint8Array {
   const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
   const out = new Uint8Array((s.length / 4) * 3 - pad);
   let o = 0;
