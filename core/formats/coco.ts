@@ -13,6 +13,7 @@
  * pycocotools); 'rle' always writes compressed RLE. `area` is the pixel count, `bbox` is
  * pycocotools' `toBbox`, `iscrowd` is 0.
  */
+import { paintRle } from '../mask/rle';
 import path from 'node:path';
 import { z } from 'zod';
 import { LabelMap } from '../mask/label-map';
@@ -21,7 +22,7 @@ import { MaskDecodeError } from '../mask/mask-decode-error';
 import { encodeInstances, fromCocoRle, rleArea, rleBbox, toCocoRle, type Rle } from '../mask/rle';
 import type { ExportItem, FormatWriter, SplitName, WriterContext } from './export-context';
 import type { ImportContext } from './import-context';
-import { checkRing, instancePolygons, paintRle, sameRle, singleRing } from './instance-geometry';
+import { checkRing, instancePolygons, sameRle, singleRing } from './instance-geometry';
 import { describeZodError, readJsonFile, typeName } from './json-file';
 
 // ---------------------------------------------------------------------------------------------

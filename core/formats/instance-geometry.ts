@@ -1,6 +1,6 @@
 /**
- * Geometry shared by the format readers and writers: painting a decoded annotation into an id map,
- * tracing one instance into polygons (on its bounding box only), and joining polygons with holes
+ * Geometry shared by the format readers and writers (painting an RLE into an id map is
+ * core/mask `paintRle`): tracing one instance into polygons (on its bounding box only), and joining polygons with holes
  * into one ring for formats that allow a single ring per object.
  *
  * Polygon convention everywhere in core/formats: pycocotools (`polygonToRle`). Traced outlines have
@@ -10,31 +10,6 @@ import { traceContours } from '../mask/contour';
 import { dedupeRing, ringArea } from '../mask/polygon';
 import type { Rle } from '../mask/rle';
 import type { PolygonWithHoles, Rect } from '../mask/types';
-
-/** Writes `id` into every foreground pixel of `rle` (row-major id map of the RLE's size). */
-export function paintRle(ids: Uint32Array, rle: Rle, id: number): void {
-  const { width, height, counts } = rle;
-  let p = 0;
-  for (let j = 0; j < counts.length; j++) {
-    let c = counts[j]!;
-    if ((j & 1) === 0) {
-      p += c;
-      continue;
-    }
-    let x = (p / height) | 0;
-    let y = p - x * height;
-    p += c;
-    while (c > 0) {
-      const k = Math.min(c, height - y);
-      let idx = y * width + x;
-      const end = idx + k * width;
-      for (; idx < end; idx += width) ids[idx] = id;
-      c -= k;
-      y = 0;
-      x++;
-    }
-  }
-}
 
 /**
  * Outline of the pixels equal to `id` inside `bbox` (its bounding box), in image coordinates:

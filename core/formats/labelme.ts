@@ -11,6 +11,7 @@
  * polygons with pycocotools' rasteriser (LabelMe's own `shape_to_mask` uses PIL, which also fills
  * the right/bottom boundary pixels).
  */
+import { paintRle } from '../mask/rle';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -19,7 +20,7 @@ import { polygonToRle } from '../mask/polygon';
 import { encodeMask, type Rle } from '../mask/rle';
 import type { ExportItem, FormatWriter, WriterContext } from './export-context';
 import type { ImportContext } from './import-context';
-import { checkRing, instancePolygons, paintRle, singleRing } from './instance-geometry';
+import { checkRing, instancePolygons, singleRing } from './instance-geometry';
 import { describeZodError, readJsonFile, typeName } from './json-file';
 import { naturalCompare } from './mask-folder';
 import { decodePng, PngError } from './png-codec';

@@ -12,6 +12,7 @@
  * 0.5e-6 * max(width, height) < 0.1 px, i.e. for images up to 200,000 px. The writer checks every
  * instance and reports any that would not come back exactly.
  */
+import { paintRle } from '../mask/rle';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LabelMap } from '../mask/label-map';
@@ -19,7 +20,7 @@ import { polygonToRle } from '../mask/polygon';
 import { encodeInstances, type Rle } from '../mask/rle';
 import type { ExportItem, FormatWriter, WriterContext } from './export-context';
 import type { ImportContext } from './import-context';
-import { checkRing, instancePolygons, paintRle, sameRle, singleRing } from './instance-geometry';
+import { checkRing, instancePolygons, sameRle, singleRing } from './instance-geometry';
 import { naturalCompare, readClassList } from './mask-folder';
 
 const DECIMALS = 6;

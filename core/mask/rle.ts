@@ -318,8 +318,7 @@ export function checkRle(rle: Rle): void {
 /** Decodes into a row-major mask of 0/1 bytes (`out`, when given, is overwritten). */
 export function decodeRle(rle: Rle, out?: Uint8Array): Uint8Array {
   checkRle(rle);
-  const { width, height, counts } = rle;
-  const n = width * height;
+  const n = rle.width * rle.height;
   let m: Uint8Array;
   if (out) {
     if (out.length !== n) throw new RangeError(`output has ${out.length} elements, expected ${n}`);
@@ -328,15 +327,24 @@ export function decodeRle(rle: Rle, out?: Uint8Array): Uint8Array {
   } else {
     m = new Uint8Array(n);
   }
+  paintRle(m, rle, 1);
+  return m;
+}
+
+/**
+ * Writes `value` into every foreground pixel of `rle`, into a row-major buffer of the RLE's size
+ * (other pixels untouched): decoding, and painting an annotation into an instance-id map.
+ */
+export function paintRle(out: Uint8Array | Uint32Array, rle: Rle, value: number): void {
+  const { width, height, counts } = rle;
   let p = 0;
-  const len = counts.length;
-  for (let j = 0; j < len; j++) {
+  for (let j = 0; j < counts.length; j++) {
     let c = counts[j]!;
     if ((j & 1) === 0) {
       p += c;
       continue;
     }
-    // Run of ones from column-major position p: walk it column by column.
+    // run of ones from column-major position p: walk it column by column
     let x = (p / height) | 0;
     let y = p - x * height;
     p += c;
@@ -344,13 +352,12 @@ export function decodeRle(rle: Rle, out?: Uint8Array): Uint8Array {
       const k = Math.min(c, height - y);
       let idx = y * width + x;
       const end = idx + k * width;
-      for (; idx < end; idx += width) m[idx] = 1;
+      for (; idx < end; idx += width) out[idx] = value;
       c -= k;
       y = 0;
       x++;
     }
   }
-  return m;
 }
 
 /** Decodes into a column-major (Fortran-order) mask, what pycocotools `decode` returns. */
