@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type {
   AppInfo,
+  AutoTrainSettings,
   ComputeInfo,
   DatasetExportReport,
   DatasetImportPlan,
@@ -18,6 +19,10 @@ import type {
   MaskState,
   ModelVersionInfo,
   PredictionInfo,
+  RefineResultInfo,
+  SavingsReport,
+  TrainingMetricPoint,
+  TrainingStatus,
   TrainingRunInfo,
   ProjectInfo,
   RecentProject,
@@ -201,6 +206,14 @@ export const contract = {
     /** makes a version the one that pre-labels (also how to roll back) */
     activate: method<ModelVersionInfo>()(z.tuple([projectId, z.number().int().positive()])),
     runs: method<TrainingRunInfo[]>()(z.tuple([projectId])),
+    /** deletes a version (not the active one); its predictions stay, unlinked */
+    remove: method<boolean>()(z.tuple([projectId, z.number().int().positive()])),
+    /** writes a version to a single .mwmodel file (config, metrics, weights) to use on another machine */
+    exportFile: method<{ path: string; bytes: number }>()(z.tuple([projectId, z.number().int().positive(), absPath])),
+    /** adds a version from a .mwmodel file (not activated; its classes must match the project's) */
+    importFile: method<ModelVersionInfo>()(z.tuple([projectId, absPath])),
+    /** proposal vs final mask per image and per model version ("what the model saves you") */
+    savings: method<SavingsReport>()(z.tuple([projectId])),
   },
   training: {
     /** trains in a worker on the labeled images; progress/finish arrive as training.* events */
@@ -219,6 +232,13 @@ export const contract = {
       ]),
     ),
     cancel: method<boolean>()(z.tuple([z.string().uuid()])),
+    /** the run in progress for a project (with its progress so far), or null */
+    status: method<TrainingStatus | null>()(z.tuple([projectId])),
+    /** the loss / validation curve of a stored run */
+    metrics: method<TrainingMetricPoint[]>()(z.tuple([projectId, z.number().int().positive()])),
+    getAuto: method<AutoTrainSettings>()(z.tuple([projectId])),
+    /** automatic mode: fine-tune after every N images marked done (in the worker, while labeling goes on) */
+    setAuto: method<AutoTrainSettings>()(z.tuple([projectId, z.object({ enabled: z.boolean(), everyN: z.number().int().min(1).max(10_000) }).strict()])),
   },
   predictions: {
     /** pre-labels images with the active model (a worker-free batch on the host; cancellable) */
@@ -228,6 +248,30 @@ export const contract = {
     cancel: method<boolean>()(z.tuple([z.string().uuid()])),
     /** the latest proposal for an image (kept apart from the person's mask), or null */
     latest: method<PredictionInfo | null>()(z.tuple([projectId, imageId])),
+    /** records what the person did with a proposal */
+    setState: method<boolean>()(z.tuple([projectId, z.number().int().positive(), z.enum(['proposed', 'accepted', 'rejected', 'partial'])])),
+    /** the click-refinement model that refine() uses (the newest one), or null when none is trained yet */
+    clickModel: method<ModelVersionInfo | null>()(z.tuple([projectId])),
+    /**
+     * refines one object from positive/negative clicks (image pixel coordinates) and its previous
+     * mask; returns the object's mask cropped to its box
+     */
+    refine: method<RefineResultInfo>()(
+      z.tuple([
+        projectId,
+        imageId,
+        z
+          .object({
+            clicks: z.array(z.object({ x: z.number().finite().min(0), y: z.number().finite().min(0), positive: z.boolean() }).strict()).min(1).max(100),
+            prev: z
+              .object({ x: z.number().int().min(0), y: z.number().int().min(0), width: z.number().int().min(1), height: z.number().int().min(1), mask: bytes })
+              .strict()
+              .nullable()
+              .optional(),
+          })
+          .strict(),
+      ]),
+    ),
   },
   imports: {
     /** starts an import job; progress and the final report arrive as events */

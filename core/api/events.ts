@@ -1,4 +1,4 @@
-import type { DatasetProgress, ImportProgress, ImportReport, PrelabelFinishEvent, PrelabelProgressEvent, ProjectInfo, TrainingFinishEvent, TrainingProgressEvent } from './types';
+import type { DatasetProgress, ImportProgress, ImportReport, PrelabelFinishEvent, PrelabelProgressEvent, ProjectInfo, TrainingFinishEvent, TrainingProgressEvent, TrainingStartEvent } from './types';
 
 /** Events pushed from the app to every UI (onDidX naming). */
 export interface EventMap {
@@ -6,13 +6,14 @@ export interface EventMap {
   'imports.onDidFinish': ImportReport;
   'projects.onDidChange': ProjectInfo;
   'datasets.onDidProgress': DatasetProgress;
+  'training.onDidStart': TrainingStartEvent;
   'training.onDidProgress': TrainingProgressEvent;
   'training.onDidFinish': TrainingFinishEvent;
   'predictions.onDidProgress': PrelabelProgressEvent;
   'predictions.onDidFinish': PrelabelFinishEvent;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['imports.onDidProgress', 'imports.onDidFinish', 'projects.onDidChange', 'datasets.onDidProgress', 'training.onDidProgress', 'training.onDidFinish', 'predictions.onDidProgress', 'predictions.onDidFinish'];
+export const EVENT_NAMES: readonly EventName[] = ['imports.onDidProgress', 'imports.onDidFinish', 'projects.onDidChange', 'datasets.onDidProgress', 'training.onDidStart', 'training.onDidProgress', 'training.onDidFinish', 'predictions.onDidProgress', 'predictions.onDidFinish'];
 
 export interface AppEvent<K extends EventName = EventName> {
   name: K;

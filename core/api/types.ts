@@ -244,6 +244,91 @@ export interface ModelVersionInfo {
   /** validation metrics as trained (e.g. { valIou, perClassIou, ... }) */
   metrics: Record<string, unknown>;
   weightsBytes: number;
+  /** 'segmentation' pre-labels (one is active); 'clicks' refines one object from clicks */
+  kind: 'segmentation' | 'clicks';
+  /** images the run that produced it trained / validated on (null for imported versions) */
+  images: { train: number; val: number } | null;
+  /** wall-clock duration of the run that produced it, ms (null for imported versions) */
+  durationMs: number | null;
+}
+
+export interface TrainingMetricPoint {
+  step: number;
+  loss: number | null;
+  lr: number | null;
+  /** validation metrics at this step ({ iou, perClassIou, ... }) when validated */
+  val: Record<string, unknown> | null;
+}
+
+export interface TrainingStatus {
+  jobId: string;
+  interactive: boolean;
+  /** started by the automatic mode (after every N images marked done) */
+  auto: boolean;
+  startedAt: string;
+  /** every progress event so far, so a panel opened mid-run draws the whole curve */
+  progress: TrainingProgressEvent[];
+}
+
+export interface AutoTrainSettings {
+  enabled: boolean;
+  /** train after every N images marked done */
+  everyN: number;
+  /** images marked done since the last run started */
+  doneSinceLastRun: number;
+}
+
+/** What the model saves the person: its proposal next to the final mask, per image and per version. */
+export interface SavingsImage {
+  imageId: number;
+  fileName: string;
+  modelVersionId: number | null;
+  /** IoU of proposal and final mask over labeled pixels (class-aware) */
+  iou: number;
+  /** fraction of the image's pixels whose class the person changed */
+  changedFraction: number;
+  editMs: number;
+  edits: number;
+  scoredAt: string;
+}
+
+export interface SavingsVersion {
+  modelVersionId: number | null;
+  name: string;
+  images: number;
+  meanIou: number;
+  meanChangedFraction: number;
+  meanEditMs: number;
+  meanEdits: number;
+}
+
+export interface SavingsReport {
+  versions: SavingsVersion[];
+  images: SavingsImage[];
+  /** images finished without a proposal, for comparison */
+  unassisted: { images: number; meanEditMs: number; meanEdits: number };
+}
+
+export interface RefineClick {
+  x: number;
+  y: number;
+  positive: boolean;
+}
+
+/** A binary object mask cropped to its box (row-major 0/1, width*height bytes). */
+export interface ObjectCrop {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  mask: Uint8Array;
+}
+
+export interface RefineResultInfo extends ObjectCrop {
+  /** mean probability over the object's pixels */
+  score: number;
+  ms: number;
+  modelVersionId: number;
 }
 
 export interface TrainingRunInfo {
@@ -278,6 +363,14 @@ export interface TrainingProgressEvent {
   elapsedMs: number;
   timeBudgetMs?: number;
   val?: Record<string, unknown>;
+}
+
+export interface TrainingStartEvent {
+  jobId: string;
+  projectId: string;
+  interactive: boolean;
+  auto: boolean;
+  startedAt: string;
 }
 
 export interface TrainingFinishEvent {
@@ -315,6 +408,8 @@ export interface PredictionInfo {
   id: number;
   modelVersionId: number | null;
   labelMap: Uint8Array;
+  /** per-pixel confidence 0..255 (row-major, image size), or null */
+  confidence: Uint8Array | null;
   uncertainty: number | null;
   state: 'proposed' | 'accepted' | 'rejected' | 'partial';
   createdAt: string;

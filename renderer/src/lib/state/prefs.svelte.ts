@@ -4,8 +4,13 @@ export type ThumbSizeKey = keyof typeof THUMB_SIZES;
 
 const KEY = 'maskwright.prefs';
 
+/** which unlabeled image "next" opens: least certain for the active model first, or in order, or random */
+export const QUEUE_ORDERS = ['uncertainty', 'sequential', 'random'] as const;
+export type QueueOrder = (typeof QUEUE_ORDERS)[number];
+
 interface Stored {
   thumbSize?: ThumbSizeKey;
+  queueOrder?: QueueOrder;
 }
 
 function load(): Stored {
@@ -19,10 +24,21 @@ function load(): Stored {
 
 export class Prefs {
   #thumbSize = $state<ThumbSizeKey>('m');
+  #queueOrder = $state<QueueOrder>('uncertainty');
 
   constructor() {
     const s = load();
     if (s.thumbSize && s.thumbSize in THUMB_SIZES) this.#thumbSize = s.thumbSize;
+    if (s.queueOrder && (QUEUE_ORDERS as readonly string[]).includes(s.queueOrder)) this.#queueOrder = s.queueOrder;
+  }
+
+  get queueOrder(): QueueOrder {
+    return this.#queueOrder;
+  }
+
+  set queueOrder(v: QueueOrder) {
+    this.#queueOrder = v;
+    this.#save();
   }
 
   get thumbSize(): ThumbSizeKey {
@@ -40,7 +56,7 @@ export class Prefs {
 
   #save(): void {
     try {
-      localStorage.setItem(KEY, JSON.stringify({ thumbSize: this.#thumbSize } satisfies Stored));
+      localStorage.setItem(KEY, JSON.stringify({ thumbSize: this.#thumbSize, queueOrder: this.#queueOrder } satisfies Stored));
     } catch {
       /* storage may be unavailable; preferences are a nicety */
     }
