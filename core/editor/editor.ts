@@ -15,6 +15,11 @@ import { BrushTool } from './tools/brush-tool';
 import { FillTool } from './tools/fill-tool';
 import { PolygonTool } from './tools/polygon-tool';
 import { PanTool, SelectTool } from './tools/select-tool';
+import { AcceptBrushTool } from './tools/accept-brush-tool';
+import { RefineTool } from './tools/refine-tool';
+import type { MaskCrop } from './object-crop';
+import { placeObject } from './object-crop';
+import type { ProposalLayer } from './proposal-layer';
 import type { EditorKeyEvent, EditorPointerEvent, Tool, ToolHost, ToolName } from './tools/tool';
 
 export interface EditorClass {
@@ -69,6 +74,8 @@ export class Editor implements ToolHost {
   image: ImageBuffer | null;
   /** polygon snap distance in image px (the canvas sets it to ~8 screen px at the current zoom) */
   snapDistancePx = 2;
+  /** the model proposal shown beside the mask (the renderer sets it), or null */
+  proposal: ProposalLayer | null = null;
 
   constructor(
     readonly map: LabelMap,
@@ -89,6 +96,8 @@ export class Editor implements ToolHost {
       wand: new FillTool(this, 'wand'),
       select: new SelectTool(this),
       pan: new PanTool(this),
+      refine: new RefineTool(this),
+      accept: new AcceptBrushTool(this),
     };
   }
 
@@ -251,6 +260,7 @@ export class Editor implements ToolHost {
     // ids only grow: the restored table's largest id bounds every id in the restored pixels
     for (const inst of this.map.instances()) if (inst.id >= this.#nextId) this.#nextId = inst.id + 1;
     if (this.#selected && !this.map.hasInstance(this.#selected)) this.#selected = null;
+    this.proposal?.onHistory(kind, entry);
     this.#emit({ rect, entry, kind });
   }
 
@@ -284,15 +294,69 @@ export class Editor implements ToolHost {
     return this.#recorder;
   }
   commitGesture(label: string): void {
+    this.#commit(label);
+  }
+  #commit(label: string): HistoryEntry | null {
     const rec = this.#recorder;
     this.#recorder = null;
-    if (!rec) return;
+    if (!rec) return null;
     this.#dropEmptyCreated();
     const entry = rec.commit(label);
     if (entry) {
       this.history.push(entry);
       this.#emit({ rect: null, entry, kind: 'commit' });
     }
+    return entry;
+  }
+
+  /**
+   * Runs a change from outside the tools (accepting a proposal or a refined object) as one
+   * gesture, i.e. one undo step that is saved like any other. `write` gets the recorder and the
+   * lowest id it may give a new instance, and returns the rect it changed. Returns the history
+   * entry (null when nothing changed).
+   */
+  runGesture(label: string, write: (rec: GestureRecorder, firstId: number) => Rect | null): HistoryEntry | null {
+    if (this.#recorder) this.cancelGesture();
+    const rec = this.beginGesture();
+    let rect: Rect | null;
+    try {
+      rect = write(rec, this.#nextId);
+    } catch (err) {
+      this.cancelGesture();
+      throw err;
+    }
+    for (const inst of this.map.instances()) if (inst.id >= this.#nextId) this.#nextId = inst.id + 1;
+    if (rect) this.changed(rect);
+    return this.#commit(label);
+  }
+
+  /**
+   * places an object as a new instance of the active class, on background pixels only (one undo
+   * step); `replaces`: the proposal instance it was refined from, which is then done with
+   */
+  placeObject(crop: MaskCrop, score: number | null, replaces: number | null = null, label = 'Accept refined object'): number | null {
+    let id: number | null = null;
+    let kept = 0;
+    const entry = this.runGesture(label, (rec, firstId) => {
+      const r = placeObject(this.map, crop, { classId: this.#activeClassId, source: 'model', score, id: firstId, beforeWrite: rec.beforeWrite });
+      id = r.id;
+      kept = r.keptHumanPixels;
+      return r.rect;
+    });
+    if (replaces && this.proposal) this.proposal.consume([replaces], entry);
+    if (id === null) this.notify(kept ? 'The object lies entirely on pixels that are already labeled; nothing was added.' : 'The object is empty; nothing was added.', 'warning');
+    return id;
+  }
+
+  proposalAt(x: number, y: number): number {
+    return this.proposal?.instanceAt(x, y) ?? 0;
+  }
+  acceptProposalInstances(ids: readonly number[]): void {
+    this.proposal?.accept(this, { instances: ids });
+  }
+  acceptProposalRegion(region: Uint8Array): void {
+    if (!this.proposal) return this.notify('There is no model proposal to accept here.', 'info');
+    this.proposal.accept(this, { region });
   }
   cancelGesture(): void {
     const rec = this.#recorder;

@@ -18,6 +18,13 @@ export interface AcceptOptions {
   beforeWrite?: (rect: Rect) => void;
   /** ids of target instances that must not grow either (locked classes) — background only is the rule anyway */
   classOf?: (proposalClassId: number) => number;
+  /**
+   * proposal id -> target instance that earlier accepts of the same proposal instance created
+   * (e.g. a brushed part): its pixels join that instance instead of a new one, while it exists
+   */
+  into?: ReadonlyMap<number, number>;
+  /** lowest id for new instances (an editor's ids only grow, even past deleted ones) */
+  firstId?: number;
 }
 
 export interface AcceptResult {
@@ -62,7 +69,7 @@ export function acceptProposal(target: LabelMap, proposal: LabelMap, opts: Accep
   if (x1 < 0) return result;
   const rect = { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
   opts.beforeWrite?.(rect);
-  let nextId = target.nextFreeId();
+  let nextId = Math.max(target.nextFreeId(), opts.firstId ?? 0);
   const dst = target.ids;
   for (let y = y0; y <= y1; y++) {
     const row = y * width;
@@ -76,6 +83,12 @@ export function acceptProposal(target: LabelMap, proposal: LabelMap, opts: Accep
       }
       let id = result.accepted.get(p);
       if (id === undefined) {
+        const prev = opts.into?.get(p);
+        if (prev !== undefined && target.hasInstance(prev)) {
+          result.accepted.set(p, prev);
+          dst[i] = prev;
+          continue;
+        }
         const inst = proposal.getInstance(p)!;
         id = target.addInstance({ id: nextId++, classId: opts.classOf ? opts.classOf(inst.classId) : inst.classId, source: 'model', score: inst.score }).id;
         result.accepted.set(p, id);

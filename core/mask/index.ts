@@ -9,3 +9,4 @@ export * from './brush';
 export * from './flood-fill';
 export * from './components';
 export * from './morphology';
+export * from './agreement';

@@ -22,3 +22,4 @@ export { ClickRefiner, refine, clicksToReach, type RefineRequest, type RefineRes
 export type { Click } from './clicks/click-maps';
 export { ModelRepo, type ModelVersionRecord, type TrainingRunRecord } from './model-repo';
 export { loadModelVersion, type LoadedModel } from './load-model-version';
+export { encodeModelFile, decodeModelFile, MODEL_FILE_EXT } from './model-file';

@@ -165,6 +165,21 @@ export class ModelRepo {
     })();
   }
 
+  /** Deletes a version; the active one cannot be deleted (activate another first). */
+  deleteVersion(id: number): void {
+    const v = this.getVersion(id);
+    if (v.isActive) throw new AppError('conflict', `"${v.name}" is the active model; activate another version before deleting it.`);
+    this.db.prepare('DELETE FROM model_version WHERE id = ?').run(id);
+  }
+
+  /** The run that produced a version, with its image counts (null for imported versions). */
+  producingRun(versionId: number): (TrainingRunRecord & { images: { train: number; val: number } }) | null {
+    const r = this.db.prepare('SELECT * FROM training_run WHERE result_version_id = ? ORDER BY id DESC LIMIT 1').get(versionId) as DbRun | undefined;
+    if (!r) return null;
+    const counts = this.db.prepare('SELECT split, COUNT(*) AS n FROM training_run_image WHERE run_id = ? GROUP BY split').all(r.id) as { split: 'train' | 'val'; n: number }[];
+    return { ...toRun(r), images: { train: counts.find((c) => c.split === 'train')?.n ?? 0, val: counts.find((c) => c.split === 'val')?.n ?? 0 } };
+  }
+
   clearActive(): void {
     this.db.prepare('UPDATE model_version SET is_active = 0 WHERE is_active = 1').run();
   }

@@ -119,6 +119,8 @@ export function createServices(deps: ServiceDeps): AppServices {
           if (status === 'done' || status === 'reviewed') for (const id of ids) store.annotations.snapshot(id, 'human', `status:${status}`);
           return changed;
         });
+        // proposal-vs-final scores and the automatic fine-tune (after the transaction: never inside it)
+        if (status === 'done' || status === 'reviewed') modelServices.afterImagesFinished(pid, ids);
         notifyProject(pid);
         return n;
       },

@@ -4,10 +4,14 @@
  * each proposal is stored apart from the person's masks; cancellation stops between images.
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ServiceImpl } from '../api/contract';
 import { AppError } from '../api/errors';
 import type { Emit } from '../api/events';
-import type { ModelVersionInfo, PrelabelFinishEvent } from '../api/types';
+import type { AutoTrainSettings, ModelVersionInfo, PrelabelFinishEvent, SavingsReport, SavingsVersion, TrainingOptions, TrainingProgressEvent, TrainingStatus } from '../api/types';
+import { decodeImage } from '../imaging/decode-image';
+import { decodeLabelMap, maskAgreement } from '../mask';
 import type * as MlIndex from '../ml/index';
 import type { ModelVersionRecord } from '../ml/model-repo';
 import type { SegModelConfig } from '../ml/models/model-config';
@@ -25,23 +29,44 @@ export interface ModelServices {
   predictions: ServiceImpl['predictions'];
   /** resolves when a job has finished (CLI, tests) */
   waitFor(jobId: string): Promise<void>;
+  /**
+   * after images were marked done/reviewed: scores their proposals against the final masks and
+   * starts an automatic fine-tune when the project's auto mode is due
+   */
+  afterImagesFinished(pid: string, imageIds: readonly number[]): void;
   cancelAll(): void;
 }
 
 export function createModelServices(registry: ProjectRegistry, emit: Emit, notifyProject: (pid: string) => void): ModelServices {
   const jobs = new Map<string, { ac: AbortController; done: Promise<void> }>();
 
-  const versionInfo = (v: ModelVersionRecord): ModelVersionInfo => ({
-    id: v.id,
-    name: v.name,
-    arch: v.arch,
-    isActive: v.isActive,
-    createdAt: v.createdAt,
-    backend: v.backend,
-    parentId: v.parentId,
-    metrics: v.metrics,
-    weightsBytes: v.weightsBytes,
-  });
+  /** the run in progress per project (one at a time: the CPU is shared anyway) */
+  const training = new Map<string, TrainingStatus>();
+  /** click refinement: the loaded click model per project and the prepared image */
+  const refiners = new Map<string, { versionId: number; refiner: MlIndex.ClickRefiner; imageId: number | null }>();
+  let backendReady: Promise<unknown> | undefined;
+  const ensureBackend = async (m: MlModule) => {
+    backendReady ??= m.selectBackend();
+    await backendReady;
+  };
+
+  const versionInfo = (v: ModelVersionRecord, repo: MlIndex.ModelRepo): ModelVersionInfo => {
+    const run = repo.producingRun(v.id);
+    return {
+      id: v.id,
+      name: v.name,
+      arch: v.arch,
+      isActive: v.isActive,
+      createdAt: v.createdAt,
+      backend: v.backend,
+      parentId: v.parentId,
+      metrics: v.metrics,
+      weightsBytes: v.weightsBytes,
+      kind: (v.config as { interactive?: boolean }).interactive ? 'clicks' : 'segmentation',
+      images: run ? run.images : null,
+      durationMs: run?.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
+    };
+  };
 
   const startJob = (run: (ac: AbortController, jobId: string) => Promise<void>): { jobId: string } => {
     const jobId = randomUUID();
@@ -51,17 +76,141 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
     return { jobId };
   };
 
+  function startTraining(pid: string, opts: TrainingOptions, auto: boolean): { jobId: string } {
+    const store = registry.get(pid);
+    const running = training.get(pid);
+    if (running) throw new AppError('conflict', `A training run is already in progress (${running.auto ? 'automatic' : 'started'} at ${running.startedAt.slice(11, 19)}); cancel it or wait for it to finish.`);
+    return startJob(async (ac, jobId) => {
+      const status: TrainingStatus = { jobId, interactive: Boolean(opts.interactive), auto, startedAt: new Date().toISOString(), progress: [] };
+      training.set(pid, status);
+      emit('training.onDidStart', { jobId, projectId: pid, interactive: status.interactive, auto, startedAt: status.startedAt });
+      try {
+        const m = await loadMl();
+        // a click model fine-tunes the newest click model; a segmentation model the active one
+        const base = opts.base === 'fresh' ? null : opts.interactive ? (m.latestClickModel(new m.ModelRepo(store.db))?.id ?? null) : 'active';
+        const result = await m.trainProjectModel(store, {
+          ...(opts.name ? { name: opts.name } : {}),
+          ...(opts.interactive ? { interactive: true } : {}),
+          baseVersionId: base,
+          train: { ...(opts.budgetS ? { timeBudgetMs: opts.budgetS * 1000 } : {}), ...(opts.maxSteps ? { maxSteps: opts.maxSteps } : {}) },
+          signal: ac.signal,
+          onProgress: (p) => {
+            const ev: TrainingProgressEvent = {
+              jobId,
+              projectId: pid,
+              step: p.step,
+              maxSteps: p.maxSteps,
+              loss: p.loss,
+              lr: p.lr,
+              elapsedMs: p.elapsedMs,
+              ...(p.timeBudgetMs ? { timeBudgetMs: p.timeBudgetMs } : {}),
+              ...(p.val ? { val: p.val as unknown as Record<string, unknown> } : {}),
+            };
+            status.progress.push(ev);
+            emit('training.onDidProgress', ev);
+          },
+        });
+        if (opts.interactive) refiners.delete(pid); // the next refine loads the new click model
+        training.delete(pid);
+        emit('training.onDidFinish', {
+          jobId,
+          projectId: pid,
+          ok: true,
+          cancelled: false,
+          runId: result.runId,
+          versionId: result.versionId,
+          activated: result.activated,
+          activation: result.activation,
+        });
+      } catch (err) {
+        training.delete(pid);
+        const e = AppError.from(err);
+        emit('training.onDidFinish', { jobId, projectId: pid, ok: false, cancelled: e.code === 'cancelled' || ac.signal.aborted, error: e.message });
+      }
+      notifyProject(pid);
+    });
+  }
+
+  /** automatic mode: fine-tunes the active model once N more images are done (never two runs at once) */
+  function maybeAutoTrain(pid: string): void {
+    if (training.has(pid)) return;
+    let store: ProjectStore;
+    try {
+      store = registry.get(pid);
+    } catch {
+      return;
+    }
+    const a = autoSettings(store);
+    if (!a.enabled || a.doneSinceLastRun < a.everyN) return;
+    try {
+      startTraining(pid, { base: 'active', budgetS: AUTO_TRAIN_BUDGET_S }, true);
+    } catch {
+      /* a run started meanwhile */
+    }
+  }
+
   return {
     models: {
       async list(pid) {
         const { ModelRepo } = await loadMl();
-        return new ModelRepo(registry.get(pid).db).listVersions().map(versionInfo);
+        const repo = new ModelRepo(registry.get(pid).db);
+        return repo.listVersions().map((v) => versionInfo(v, repo));
       },
       async activate(pid, id) {
         const { ModelRepo } = await loadMl();
         const repo = new ModelRepo(registry.get(pid).db);
+        const v = repo.getVersion(id);
+        if ((v.config as { interactive?: boolean }).interactive) throw new AppError('invalid-argument', `"${v.name}" is a click-refinement model; only a segmentation model can pre-label. The newest click model is used for refinement.`);
         repo.setActive(id);
-        return versionInfo(repo.getVersion(id));
+        notifyProject(pid);
+        return versionInfo(repo.getVersion(id), repo);
+      },
+      async remove(pid, id) {
+        const { ModelRepo } = await loadMl();
+        new ModelRepo(registry.get(pid).db).deleteVersion(id);
+        refiners.delete(pid);
+        notifyProject(pid);
+        return true;
+      },
+      async exportFile(pid, id, file) {
+        const m = await loadMl();
+        const store = registry.get(pid);
+        const repo = new m.ModelRepo(store.db);
+        const v = repo.getVersion(id);
+        const classes = new Map(store.classes.list().map((c) => [c.id, c.name]));
+        const bytes = m.encodeModelFile(v, repo.getWeights(id), (cid) => classes.get(cid));
+        let target = file;
+        try {
+          if (fs.existsSync(file) && fs.statSync(file).isDirectory()) target = path.join(file, `${safeFileName(v.name)}${m.MODEL_FILE_EXT}`);
+          if (!fs.existsSync(path.dirname(target))) throw new AppError('not-found', `The folder ${path.dirname(target)} does not exist.`);
+          // write beside, then rename: a crash never leaves half a model file under the name
+          const tmp = `${target}.${process.pid}.tmp`;
+          fs.writeFileSync(tmp, bytes);
+          fs.renameSync(tmp, target);
+        } catch (e) {
+          if (e instanceof AppError) throw e;
+          throw new AppError('io', `Cannot write ${target}: ${(e as Error).message}`);
+        }
+        return { path: target, bytes: bytes.byteLength };
+      },
+      async importFile(pid, file) {
+        const m = await loadMl();
+        const store = registry.get(pid);
+        let bytes: Uint8Array;
+        try {
+          bytes = fs.readFileSync(file);
+        } catch (e) {
+          throw new AppError('not-found', `Cannot read ${file}: ${(e as Error).message}`);
+        }
+        const byName = new Map(store.classes.list().map((c) => [c.name, c.id]));
+        const nv = m.decodeModelFile(bytes, (n) => byName.get(n));
+        const repo = new m.ModelRepo(store.db);
+        const id = repo.createVersion(nv);
+        notifyProject(pid);
+        return versionInfo(repo.getVersion(id), repo);
+      },
+      async savings(pid) {
+        return savingsReport(registry.get(pid));
       },
       async runs(pid) {
         const { ModelRepo } = await loadMl();
@@ -85,51 +234,36 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
 
     training: {
       start(pid, opts) {
-        const store = registry.get(pid);
-        return startJob(async (ac, jobId) => {
-          try {
-            const { trainProjectModel } = await loadMl();
-            const result = await trainProjectModel(store, {
-              ...(opts.name ? { name: opts.name } : {}),
-              ...(opts.interactive ? { interactive: true } : {}),
-              baseVersionId: opts.base === 'fresh' ? null : 'active',
-              train: { ...(opts.budgetS ? { timeBudgetMs: opts.budgetS * 1000 } : {}), ...(opts.maxSteps ? { maxSteps: opts.maxSteps } : {}) },
-              signal: ac.signal,
-              onProgress: (p) =>
-                emit('training.onDidProgress', {
-                  jobId,
-                  projectId: pid,
-                  step: p.step,
-                  maxSteps: p.maxSteps,
-                  loss: p.loss,
-                  lr: p.lr,
-                  elapsedMs: p.elapsedMs,
-                  ...(p.timeBudgetMs ? { timeBudgetMs: p.timeBudgetMs } : {}),
-                  ...(p.val ? { val: p.val as unknown as Record<string, unknown> } : {}),
-                }),
-            });
-            emit('training.onDidFinish', {
-              jobId,
-              projectId: pid,
-              ok: true,
-              cancelled: false,
-              runId: result.runId,
-              versionId: result.versionId,
-              activated: result.activated,
-              activation: result.activation,
-            });
-          } catch (err) {
-            const e = AppError.from(err);
-            emit('training.onDidFinish', { jobId, projectId: pid, ok: false, cancelled: e.code === 'cancelled' || ac.signal.aborted, error: e.message });
-          }
-          notifyProject(pid);
-        });
+        return startTraining(pid, opts, false);
       },
       cancel(jobId) {
         const j = jobs.get(jobId);
         if (!j) return false;
         j.ac.abort();
         return true;
+      },
+      status(pid) {
+        registry.get(pid);
+        const t = training.get(pid);
+        return t ? { ...t, progress: [...t.progress] } : null;
+      },
+      async metrics(pid, runId) {
+        const { ModelRepo } = await loadMl();
+        const repo = new ModelRepo(registry.get(pid).db);
+        repo.getRun(runId);
+        return repo.metrics(runId).map((r) => ({ step: r.step, loss: r.loss ?? null, lr: r.lr ?? null, val: (r.val as Record<string, unknown> | null) ?? null }));
+      },
+      getAuto(pid) {
+        return autoSettings(registry.get(pid));
+      },
+      setAuto(pid, { enabled, everyN }) {
+        const store = registry.get(pid);
+        const settings = readSettings(store);
+        writeSettings(store, { ...settings, autoTrain: { enabled, everyN } });
+        notifyProject(pid);
+        const s = autoSettings(store);
+        maybeAutoTrain(pid);
+        return s;
       },
     },
 
@@ -182,12 +316,74 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
       },
       latest(pid, iid) {
         const p = registry.get(pid).predictions.latest(iid);
-        return p ? { id: p.id, modelVersionId: p.modelVersionId, labelMap: p.labelMap, uncertainty: p.uncertainty, state: p.state, createdAt: p.createdAt } : null;
+        return p
+          ? { id: p.id, modelVersionId: p.modelVersionId, labelMap: p.labelMap, confidence: p.confidence, uncertainty: p.uncertainty, state: p.state, createdAt: p.createdAt }
+          : null;
+      },
+      setState(pid, predictionId, state) {
+        const store = registry.get(pid);
+        if (!store.predictions.exists(predictionId)) throw new AppError('not-found', `Prediction ${predictionId} does not exist.`);
+        store.predictions.setState(predictionId, state);
+        return true;
+      },
+      async clickModel(pid) {
+        const m = await loadMl();
+        const repo = new m.ModelRepo(registry.get(pid).db);
+        const v = m.latestClickModel(repo);
+        return v ? versionInfo(v, repo) : null;
+      },
+      async refine(pid, iid, { clicks, prev }) {
+        const store = registry.get(pid);
+        const row = store.images.get(iid);
+        if (!row) throw new AppError('not-found', `Image ${iid} is not in this project.`);
+        for (const c of clicks) {
+          if (c.x >= row.width || c.y >= row.height) throw new AppError('invalid-argument', `Click ${c.x},${c.y} is outside the ${row.width}x${row.height} image.`);
+        }
+        const m = await loadMl();
+        const repo = new m.ModelRepo(store.db);
+        const v = m.latestClickModel(repo);
+        if (!v) throw new AppError('not-found', 'No click-refinement model yet. Train one in the Model panel ("Train click model").');
+        await ensureBackend(m);
+        let entry = refiners.get(pid);
+        if (!entry || entry.versionId !== v.id) {
+          const loaded = await m.loadModelVersion(repo, v.id);
+          entry?.refiner.dispose();
+          entry = { versionId: v.id, refiner: new m.ClickRefiner(loaded.model, loaded.config), imageId: null };
+          refiners.set(pid, entry);
+        }
+        if (entry.imageId !== iid) {
+          const cfg = v.config as unknown as SegModelConfig;
+          let decoded;
+          try {
+            decoded = await decodeImage(row.path, { keepDepth: true });
+          } catch (e) {
+            throw e instanceof AppError ? e : new AppError('io', `Cannot read image ${iid} (${row.path}): ${(e as Error).message}`);
+          }
+          entry.refiner.setImage(m.prepareModelImage(decoded, cfg.imageChannels, cfg.inputNorm));
+          entry.imageId = iid;
+        }
+        let prevMask: Uint8Array | null = null;
+        if (prev) {
+          if (prev.x + prev.width > row.width || prev.y + prev.height > row.height || prev.mask.length !== prev.width * prev.height) {
+            throw new AppError('invalid-argument', `The previous mask (${prev.width}x${prev.height} at ${prev.x},${prev.y}, ${prev.mask.length} bytes) does not fit the ${row.width}x${row.height} image.`);
+          }
+          prevMask = new Uint8Array(row.width * row.height);
+          for (let y = 0; y < prev.height; y++) {
+            for (let x = 0; x < prev.width; x++) if (prev.mask[y * prev.width + x]) prevMask[(prev.y + y) * row.width + prev.x + x] = 1;
+          }
+        }
+        const r = await entry.refiner.refine({ clicks, prevMask });
+        return { ...cropToBox(r.mask, row.width, row.height), score: r.score, ms: r.ms, modelVersionId: v.id };
       },
     },
 
     async waitFor(jobId) {
       await jobs.get(jobId)?.done;
+    },
+    afterImagesFinished(pid, imageIds) {
+      const store = registry.get(pid);
+      for (const id of imageIds) scoreProposal(store, id);
+      maybeAutoTrain(pid);
     },
     cancelAll() {
       for (const j of jobs.values()) j.ac.abort();
@@ -197,4 +393,107 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
 
 function allUnlabeled(store: ProjectStore): number[] {
   return store.images.queue('sequential', 1_000_000).map((r) => r.id);
+}
+
+/** automatic runs are short fine-tunes: the person keeps labeling meanwhile */
+const AUTO_TRAIN_BUDGET_S = 120;
+const DEFAULT_AUTO: { enabled: boolean; everyN: number } = { enabled: false, everyN: 5 };
+
+function safeFileName(name: string): string {
+  return name.replace(/[^\w.-]+/g, '_').slice(0, 100) || 'model';
+}
+
+function readSettings(store: ProjectStore): Record<string, unknown> {
+  const r = store.db.prepare('SELECT settings FROM project LIMIT 1').get() as { settings: string } | undefined;
+  try {
+    const v = JSON.parse(r?.settings ?? '{}') as unknown;
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeSettings(store: ProjectStore, settings: Record<string, unknown>): void {
+  store.db.prepare('UPDATE project SET settings = ?').run(JSON.stringify(settings));
+}
+
+function autoSettings(store: ProjectStore): AutoTrainSettings {
+  const raw = readSettings(store)['autoTrain'] as Partial<typeof DEFAULT_AUTO> | undefined;
+  const enabled = typeof raw?.enabled === 'boolean' ? raw.enabled : DEFAULT_AUTO.enabled;
+  const everyN = Number.isInteger(raw?.everyN) && raw!.everyN! >= 1 ? raw!.everyN! : DEFAULT_AUTO.everyN;
+  // finished images that the latest segmentation run (running or not) did not see
+  const row = store.db
+    .prepare(
+      `SELECT COUNT(*) AS n FROM image WHERE status IN ('done', 'reviewed') AND id NOT IN (
+         SELECT image_id FROM training_run_image WHERE run_id = (
+           SELECT MAX(id) FROM training_run WHERE status IN ('running', 'succeeded') AND COALESCE(json_extract(config, '$.model.interactive'), 0) = 0))`,
+    )
+    .get() as { n: number };
+  return { enabled, everyN, doneSinceLastRun: row.n };
+}
+
+/** Scores the latest proposal of a finished image against the person's final mask. */
+function scoreProposal(store: ProjectStore, imageId: number): void {
+  const p = store.predictions.latest(imageId);
+  const a = store.annotations.get(imageId);
+  if (!p || !a) return;
+  try {
+    const o = maskAgreement(decodeLabelMap(p.labelMap), decodeLabelMap(a.labelMap));
+    store.predictions.setOutcome(p.id, o);
+  } catch {
+    /* a proposal of another size (image replaced) or a damaged blob: no score rather than a wrong one */
+  }
+}
+
+function savingsReport(store: ProjectStore): SavingsReport {
+  const rows = store.predictions.outcomes();
+  const images = rows
+    .filter((r) => r.iou != null)
+    .map((r) => ({ imageId: r.imageId, fileName: r.fileName, modelVersionId: r.modelVersionId, iou: r.iou!, changedFraction: r.changedFraction ?? 0, editMs: r.editMs, edits: r.edits, scoredAt: r.scoredAt! }));
+  const byVersion = new Map<number | null, { name: string; rows: typeof images }>();
+  for (const r of rows) {
+    if (r.iou == null) continue;
+    const key = r.modelVersionId;
+    if (!byVersion.has(key)) byVersion.set(key, { name: r.versionName ?? 'deleted version', rows: [] });
+  }
+  for (const im of images) byVersion.get(im.modelVersionId)!.rows.push(im);
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
+  const versions: SavingsVersion[] = [...byVersion.entries()]
+    .sort((x, y) => (x[0] ?? 0) - (y[0] ?? 0))
+    .map(([id, g]) => ({
+      modelVersionId: id,
+      name: g.name,
+      images: g.rows.length,
+      meanIou: mean(g.rows.map((r) => r.iou)),
+      meanChangedFraction: mean(g.rows.map((r) => r.changedFraction)),
+      meanEditMs: mean(g.rows.map((r) => r.editMs)),
+      meanEdits: mean(g.rows.map((r) => r.edits)),
+    }));
+  const plain = rows.filter((r) => r.iou == null);
+  return { versions, images, unassisted: { images: plain.length, meanEditMs: mean(plain.map((r) => r.editMs)), meanEdits: mean(plain.map((r) => r.edits)) } };
+}
+
+/** A 0/1 image-size mask cropped to its box (an empty box when nothing is set). */
+function cropToBox(mask: Uint8Array, width: number, height: number): { x: number; y: number; width: number; height: number; mask: Uint8Array } {
+  let x0 = width;
+  let y0 = height;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (mask[row + x]) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+    }
+  }
+  if (x1 < 0) return { x: 0, y: 0, width: 0, height: 0, mask: new Uint8Array(0) };
+  const w = x1 - x0 + 1;
+  const h = y1 - y0 + 1;
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) out.set(mask.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + w), y * w);
+  return { x: x0, y: y0, width: w, height: h, mask: out };
 }

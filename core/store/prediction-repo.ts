@@ -13,6 +13,18 @@ export interface StoredPrediction {
   createdAt: string;
 }
 
+export interface PredictionOutcomeRow {
+  imageId: number;
+  fileName: string;
+  modelVersionId: number | null;
+  versionName: string | null;
+  iou: number | null;
+  changedFraction: number | null;
+  scoredAt: string | null;
+  editMs: number;
+  edits: number;
+}
+
 const toBuf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 const toU8 = (b: Buffer | null) => (b ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : null);
 
@@ -46,8 +58,37 @@ export class PredictionRepo {
     };
   }
 
+  exists(id: number): boolean {
+    return this.db.prepare('SELECT 1 FROM prediction WHERE id = ?').get(id) !== undefined;
+  }
+
   setState(id: number, state: StoredPrediction['state']): void {
     this.db.prepare('UPDATE prediction SET state = ? WHERE id = ?').run(state, id);
+  }
+
+  /** Records how the proposal compares with the person's final mask (when the image is marked done). */
+  setOutcome(id: number, o: { iou: number; changedFraction: number }): void {
+    this.db.prepare('UPDATE prediction SET final_iou = ?, changed_fraction = ?, scored_at = ? WHERE id = ?').run(o.iou, o.changedFraction, new Date().toISOString(), id);
+  }
+
+  /**
+   * Finished images (done/reviewed) with their latest proposal's outcome, the person's editing
+   * time and edit count; images finished without a proposal have null outcome fields.
+   */
+  outcomes(): PredictionOutcomeRow[] {
+    return this.db
+      .prepare(
+        `SELECT i.id AS imageId, i.file_name AS fileName, p.model_version_id AS modelVersionId, mv.name AS versionName,
+                p.final_iou AS iou, p.changed_fraction AS changedFraction, p.scored_at AS scoredAt,
+                COALESCE(a.time_spent_ms, 0) AS editMs, COALESCE(a.edit_count, 0) AS edits
+         FROM image i
+         LEFT JOIN annotation a ON a.image_id = i.id
+         LEFT JOIN prediction p ON p.id = (SELECT MAX(id) FROM prediction WHERE image_id = i.id AND scored_at IS NOT NULL)
+         LEFT JOIN model_version mv ON mv.id = p.model_version_id
+         WHERE i.status IN ('done', 'reviewed')
+         ORDER BY i.id`,
+      )
+      .all() as PredictionOutcomeRow[];
   }
 
   count(): number {

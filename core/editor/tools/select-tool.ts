@@ -1,6 +1,9 @@
 import type { EditorPointerEvent, Tool, ToolHost } from './tool';
 
-/** Select: a click picks the instance under the pointer (or clears the selection). */
+/**
+ * Select: a click picks the instance under the pointer (or clears the selection); a click on a
+ * shown model proposal (where the person has no label yet) accepts that proposal instance.
+ */
 export class SelectTool implements Tool {
   readonly name = 'select' as const;
   readonly state = 'idle';
@@ -13,6 +16,13 @@ export class SelectTool implements Tool {
     const y = Math.floor(e.y);
     const map = this.host.map;
     const id = x >= 0 && y >= 0 && x < map.width && y < map.height ? map.ids[y * map.width + x]! : 0;
+    if (!id) {
+      const p = this.host.proposalAt(x, y);
+      if (p) {
+        this.host.acceptProposalInstances([p]);
+        return;
+      }
+    }
     this.host.select(id || null);
   }
   pointerMove(): void {}

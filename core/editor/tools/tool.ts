@@ -3,6 +3,7 @@ import type { ImageBuffer } from '../../mask/flood-fill';
 import type { LabelMap } from '../../mask/label-map';
 import type { Connectivity, Point, Rect } from '../../mask/types';
 import type { GestureRecorder } from '../gesture-recorder';
+import type { MaskCrop } from '../object-crop';
 
 export interface EditorPointerEvent {
   /** image coordinates (continuous: pixel (x, y) spans [x, x+1)) */
@@ -46,6 +47,17 @@ export interface ToolHost {
   select(id: number | null): void;
   pan(dxScreen: number, dyScreen: number): void;
   notify(message: string, kind?: 'info' | 'warning'): void;
+  /** the shown proposal instance at an image pixel (0: none, or no proposal) */
+  proposalAt(x: number, y: number): number;
+  /** accepts whole proposal instances (one undo step) */
+  acceptProposalInstances(ids: readonly number[]): void;
+  /** accepts the proposal pixels inside a row-major 0/1 region (one undo step) */
+  acceptProposalRegion(region: Uint8Array): void;
+  /**
+   * places an object as a new instance of the active class on background pixels (one undo step);
+   * `replaces`: the proposal instance it was refined from. Returns the new id or null
+   */
+  placeObject(crop: MaskCrop, score: number | null, replaces: number | null): number | null;
 }
 
 export interface Tool {
@@ -61,4 +73,4 @@ export interface Tool {
   cancel(): void;
 }
 
-export type ToolName = 'brush' | 'eraser' | 'polygon' | 'fill' | 'wand' | 'select' | 'pan';
+export type ToolName = 'brush' | 'eraser' | 'polygon' | 'fill' | 'wand' | 'select' | 'pan' | 'refine' | 'accept';

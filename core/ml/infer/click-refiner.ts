@@ -52,6 +52,13 @@ export class ClickRefiner {
     this.typicalObjectPx = cfg.refine?.typicalObjectPx ?? 32;
   }
 
+  /** Frees the model's weights (the refiner owns the model it was given). */
+  dispose(): void {
+    this.model.dispose();
+    this.image = null;
+    this.empty = null;
+  }
+
   get currentImage(): ModelImage | null {
     return this.image;
   }

@@ -1,6 +1,7 @@
 // Numbered migrations, applied in order at open; PRAGMA user_version records the last one.
 // (`?raw` imports are inlined as text by vite/vitest and by the esbuild host bundle.)
 import m0001 from './0001-init.sql?raw';
+import m0002 from './0002-prediction-outcome.sql?raw';
 
 export interface Migration {
   version: number;
@@ -8,4 +9,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: '0001-init', sql: m0001 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: '0001-init', sql: m0001 },
+  { version: 2, name: '0002-prediction-outcome', sql: m0002 },
+];

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../core/api/errors';
 import { PROJECT_DB_FILE, ProjectStore, latestSchemaVersion } from '../../../core/store';
+import { MIGRATIONS } from '../../../core/store/migrations/index';
 import type { NewImage } from '../../../core/store';
 
 let tmp: string;
@@ -92,6 +93,22 @@ describe('ProjectStore', () => {
     raw.pragma(`user_version = ${latestSchemaVersion() + 1}`);
     raw.close();
     expect(() => ProjectStore.open(dir)).toThrowError(/newer Maskwright/);
+  });
+
+  it('upgrades a version-1 project in place (prediction outcome columns), keeping its rows', () => {
+    const dir = path.join(tmp, 'p-v1');
+    fs.mkdirSync(dir);
+    const raw = new Database(path.join(dir, PROJECT_DB_FILE));
+    raw.exec(MIGRATIONS[0]!.sql);
+    raw.pragma('user_version = 1');
+    raw.prepare("INSERT INTO project (id, name, created_at) VALUES ('00000000-0000-4000-8000-000000000000', 'old', 'then')").run();
+    raw.close();
+    const store = ProjectStore.open(dir);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(latestSchemaVersion());
+    expect(store.record.name).toBe('old');
+    const cols = (store.db.prepare('PRAGMA table_info(prediction)').all() as { name: string }[]).map((c) => c.name);
+    expect(cols).toEqual(expect.arrayContaining(['final_iou', 'changed_fraction', 'scored_at']));
+    store.close();
   });
 
   it('enforces foreign keys', () => {
