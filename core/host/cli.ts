@@ -404,21 +404,49 @@ Without --images, pre-labels every unlabeled image. Proposals never overwrite ma
     },
   },
   models: {
-    summary: 'list model versions, or activate one (roll back)',
-    usage: `maskwright models <project-dir> [list | activate ID] [--json]`,
+    summary: 'list, activate (roll back), delete, export or import model versions',
+    usage: `maskwright models <project-dir> [list | activate ID | delete ID | export ID FILE | import FILE] [--json]
+
+  list             the versions (* = active, the one that pre-labels)
+  activate ID      make version ID the active one (also how to roll back)
+  delete ID        delete an inactive version
+  export ID FILE   write version ID to one .mwmodel file (to use on another machine)
+  import FILE      add a version from a .mwmodel file (classes are matched by name)`,
     options: { ...COMMON_HELP, json: { type: 'boolean' } },
     async run(v, pos) {
-      const [dir, sub = 'list', idRaw] = pos;
+      const [dir, sub = 'list', arg1, arg2] = pos;
       if (!dir) throw new UsageError('models needs a project folder');
-      if (sub !== 'list' && sub !== 'activate') throw new UsageError(`unknown models subcommand '${sub}'`);
+      if (!['list', 'activate', 'delete', 'export', 'import'].includes(sub)) throw new UsageError(`unknown models subcommand '${sub}'`);
+      const versionId = () => {
+        const id = Number(arg1);
+        if (!Number.isInteger(id) || id <= 0) throw new UsageError(`${sub} needs a version id`);
+        return id;
+      };
       const s = services();
       try {
         const project = await s.impl.projects.open({ dir: path.resolve(dir) });
         if (sub === 'activate') {
-          const id = Number(idRaw);
-          if (!Number.isInteger(id) || id <= 0) throw new UsageError('activate needs a version id');
-          const ver = await s.impl.models.activate(project.id, id);
+          const ver = await s.impl.models.activate(project.id, versionId());
           console.log(`Version ${ver.id} (${ver.name}) is now active.`);
+          return 0;
+        }
+        if (sub === 'delete') {
+          const id = versionId();
+          await s.impl.models.remove(project.id, id);
+          console.log(`Version ${id} deleted.`);
+          return 0;
+        }
+        if (sub === 'export') {
+          const id = versionId();
+          if (!arg2) throw new UsageError('export needs a target file (or folder)');
+          const r = await s.impl.models.exportFile(project.id, id, path.resolve(arg2));
+          console.log(`Wrote version ${id} to ${r.path} (${(r.bytes / 1e6).toFixed(1)} MB).`);
+          return 0;
+        }
+        if (sub === 'import') {
+          if (!arg1) throw new UsageError('import needs a .mwmodel file');
+          const ver = await s.impl.models.importFile(project.id, path.resolve(arg1));
+          console.log(`Imported version ${ver.id} (${ver.name}); activate it with: maskwright models ${dir} activate ${ver.id}`);
           return 0;
         }
         const list = await s.impl.models.list(project.id);
@@ -428,7 +456,7 @@ Without --images, pre-labels every unlabeled image. Proposals never overwrite ma
           for (const m of list) {
             const val = m.metrics.val as { meanIou?: number } | null | undefined;
             const iou = typeof val?.meanIou === 'number' ? `val IoU ${val.meanIou.toFixed(3)}` : 'no validation';
-            console.log(`${m.isActive ? '*' : ' '} ${String(m.id).padStart(4)}  ${m.createdAt.slice(0, 16).replace('T', ' ')}  ${m.arch.padEnd(20)} ${(m.backend ?? '').padEnd(8)} ${iou}  ${m.name}`);
+            console.log(`${m.isActive ? '*' : ' '} ${String(m.id).padStart(4)}  ${m.createdAt.slice(0, 16).replace('T', ' ')}  ${m.kind.padEnd(12)} ${m.arch.padEnd(20)} ${(m.backend ?? '').padEnd(8)} ${iou}  ${m.name}`);
           }
         return 0;
       } finally {

@@ -76,5 +76,18 @@ describe('maskwright train / models / prelabel', () => {
     const pre = JSON.parse(out.join('\n'));
     expect(pre).toMatchObject({ done: 1, failed: 0, cancelled: false });
     expect(await main(['models', proj, 'activate', '999'])).toBe(1);
+    // export the version, import it back as a second one, delete that one
+    const file = path.join(tmp, 'v.mwmodel');
+    out.length = 0;
+    expect(await main(['models', proj, 'export', String(fin.versionId), file]), err.join('\n')).toBe(0);
+    expect(fs.statSync(file).size).toBeGreaterThan(1000);
+    expect(await main(['models', proj, 'import', file]), err.join('\n')).toBe(0);
+    expect(out.join('\n')).toMatch(/Imported version (\d+)/);
+    const newId = /Imported version (\d+)/.exec(out.join('\n'))![1]!;
+    err.length = 0;
+    expect(await main(['models', proj, 'delete', String(fin.versionId)])).toBe(1);
+    expect(err.join('\n')).toMatch(/active model/);
+    expect(await main(['models', proj, 'delete', newId])).toBe(0);
+    expect(await main(['models', proj, 'frobnicate'])).toBe(2);
   }, 240_000);
 });
