@@ -66,6 +66,44 @@ async function importDefault(file: string): Promise<unknown> {
   return mod.default ?? mod;
 }
 
+interface KerasLayerJson {
+  config?: { name?: string };
+  name?: string;
+  inbound_nodes?: unknown[];
+}
+
+/**
+ * Cuts a functional (Keras "Model") topology after `keep`: only the layers it depends on stay,
+ * and it becomes the output. A classifier head (Flatten + Dense, as in nsfwjs's model) needs a
+ * fixed input size, which the encoder must not have. Nested or sequential topologies are left
+ * as they are (findBackbone handles nested backbones).
+ */
+export function pruneTopology(topology: object, keep: string): void {
+  const root = topology as { model_config?: { class_name?: string; config?: { layers?: KerasLayerJson[]; output_layers?: unknown[] } } };
+  const mc = root.model_config ?? (topology as { class_name?: string; config?: { layers?: KerasLayerJson[]; output_layers?: unknown[] } });
+  const cfg = mc.config;
+  if (mc.class_name !== 'Model' && mc.class_name !== 'Functional') return;
+  if (!cfg?.layers || !cfg.layers.some((l) => (l.config?.name ?? l.name) === keep)) return;
+  const byName = new Map(cfg.layers.map((l) => [l.config?.name ?? l.name ?? '', l]));
+  const needed = new Set<string>();
+  const stack = [keep];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (needed.has(n)) continue;
+    needed.add(n);
+    // inbound_nodes: [[[layerName, nodeIndex, tensorIndex, kwargs], ...], ...]
+    const walk = (v: unknown) => {
+      if (Array.isArray(v)) {
+        if (typeof v[0] === 'string' && typeof v[1] === 'number') stack.push(v[0]);
+        else for (const x of v) walk(x);
+      }
+    };
+    walk(byName.get(n)?.inbound_nodes ?? []);
+  }
+  cfg.layers = cfg.layers.filter((l) => needed.has(l.config?.name ?? l.name ?? ''));
+  cfg.output_layers = [[keep, 0, 0]];
+}
+
 /** Reads a layers model's artifacts from disk (model.json + shards, or nsfwjs .min.js bundles). */
 export async function readEncoderArtifacts(modelPath: string): Promise<tf.io.ModelArtifacts> {
   if (!fs.existsSync(modelPath)) {
@@ -98,6 +136,7 @@ export async function readEncoderArtifacts(modelPath: string): Promise<tf.io.Mod
   }
   const topology = structuredClone(json.modelTopology) as object;
   freeInputSize(topology);
+  pruneTopology(topology, MOBILENET_TAPS[MOBILENET_TAPS.length - 1]!);
   return { modelTopology: topology, weightSpecs: specs, weightData: data.buffer, format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy };
 }
 
@@ -122,7 +161,8 @@ function blockOf(name: string): number {
 /** Loads the MobileNetV2 and returns a multi-output feature extractor [s2, s4, s8, s16, s32]. */
 export async function loadMobileNetEncoder(modelPath: string, trainableBlocks = 0): Promise<tf.LayersModel> {
   const artifacts = await readEncoderArtifacts(modelPath);
-  const full = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  // strict: false — the weights of a pruned classifier head have no layer any more
+  const full = await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: false });
   const backbone = findBackbone(full);
   const outputs = MOBILENET_TAPS.map((n) => backbone.getLayer(n).output as SymT);
   const encoder = tf.model({ inputs: backbone.inputs, outputs, name: 'mobilenet_v2_encoder' });
