@@ -122,7 +122,7 @@ export class RefineTool implements Tool {
   /** places the current object (when there is one) and starts over */
   accept(): boolean {
     const obj = this.#object;
-    if (!obj) {
+    if (!obj || !this.upToDate) {
       if (this.#clicks.length) this.host.notify('The object is still being computed — try Enter again in a moment.', 'info');
       return false;
     }

@@ -5,7 +5,10 @@
  *            a downscaled preview); redrawn only when the view changes
  *   mask     the overlay tiles (MaskTiles); a paint change redraws only the screen rectangle it
  *            touched, a view change redraws what is in view
- *   overlay  brush cursor, polygon in progress; redrawn on pointer moves
+ *   proposal a model proposal (ProposalRender): hatched translucent fill and dashed outlines,
+ *            and the uncertainty heatmap under them when it is on
+ *   overlay  brush cursor, polygon in progress, the object being refined and its clicks;
+ *            redrawn on pointer moves
  *
  * Pointer events go to the core Editor in image coordinates (pointer capture; coalesced events
  * while a gesture runs, so fast strokes keep every sample). All drawing happens in one
@@ -13,6 +16,10 @@
  */
 import type { Editor, EditorChange } from '../../../../core/editor/editor';
 import type { PolygonTool } from '../../../../core/editor/tools/polygon-tool';
+import type { AcceptBrushTool } from '../../../../core/editor/tools/accept-brush-tool';
+import type { RefineObject, RefineTool } from '../../../../core/editor/tools/refine-tool';
+import { traceContours } from '../../../../core/mask/contour';
+import type { ProposalRender } from './proposal-render';
 import type { EditorPointerEvent } from '../../../../core/editor/tools/tool';
 import type { LabelMap } from '../../../../core/mask/label-map';
 import type { Rect } from '../../../../core/mask/types';
@@ -54,9 +61,11 @@ export class EditorCanvas {
   #opts: EditorCanvasOptions;
   #imageCanvas: HTMLCanvasElement;
   #maskCanvas: HTMLCanvasElement;
+  #proposalCanvas: HTMLCanvasElement;
   #overlayCanvas: HTMLCanvasElement;
   #imageCtx: CanvasRenderingContext2D;
   #maskCtx: CanvasRenderingContext2D;
+  #proposalCtx: CanvasRenderingContext2D;
   #overlayCtx: CanvasRenderingContext2D;
   #resize: ResizeObserver;
   #cssW = 0;
@@ -83,6 +92,12 @@ export class EditorCanvas {
   #needMaskAll = false;
   #maskDirty: Rect | null = null;
   #needOverlay = false;
+  #needProposal = false;
+  #proposal: ProposalRender | null = null;
+  #heatOn = false;
+  #hatch: CanvasPattern | null = null;
+  /** the refined object drawn as an image, cached per object */
+  #objectArt: { obj: RefineObject; canvas: HTMLCanvasElement; outline: Path2D } | null = null;
   #raf = 0;
   #destroyed = false;
 
@@ -118,6 +133,8 @@ export class EditorCanvas {
     };
     [this.#imageCanvas, this.#imageCtx] = make('layer-image');
     [this.#maskCanvas, this.#maskCtx] = make('layer-mask');
+    [this.#proposalCanvas, this.#proposalCtx] = make('layer-proposal');
+    this.#proposalCanvas.style.pointerEvents = 'none';
     [this.#overlayCanvas, this.#overlayCtx] = make('layer-overlay');
     this.#overlayCanvas.dataset.testid = 'editor-canvas';
     this.#overlayCanvas.style.touchAction = 'none';
@@ -214,6 +231,27 @@ export class EditorCanvas {
     }
   }
 
+  /** the model proposal to draw (null: none) */
+  setProposal(p: ProposalRender | null): void {
+    this.#proposal = p;
+    this.#needProposal = true;
+    this.#schedule();
+  }
+
+  /** the proposal's fill or outlines were rebuilt (threshold, accepted instances, colours) */
+  refreshProposal(): void {
+    this.#needProposal = true;
+    this.#schedule();
+  }
+
+  /** the uncertainty heatmap on or off */
+  setHeatmap(on: boolean): void {
+    if (on === this.#heatOn) return;
+    this.#heatOn = on;
+    this.#needProposal = true;
+    this.#schedule();
+  }
+
   setOverlayStyle(s: OverlayStyle): void {
     this.#accent = s.accent;
     this.#needOverlay = true;
@@ -273,6 +311,7 @@ export class EditorCanvas {
     this.#tiles = null;
     this.#imageCanvas.remove();
     this.#maskCanvas.remove();
+    this.#proposalCanvas.remove();
     this.#overlayCanvas.remove();
   }
 
@@ -291,7 +330,7 @@ export class EditorCanvas {
     this.#cssW = w;
     this.#cssH = h;
     this.#dpr = dpr;
-    for (const c of [this.#imageCanvas, this.#maskCanvas, this.#overlayCanvas]) {
+    for (const c of [this.#imageCanvas, this.#maskCanvas, this.#proposalCanvas, this.#overlayCanvas]) {
       c.width = Math.round(w * dpr);
       c.height = Math.round(h * dpr);
     }
@@ -317,6 +356,7 @@ export class EditorCanvas {
     this.#needImage = true;
     this.#needMaskAll = true;
     this.#needOverlay = true;
+    this.#needProposal = true;
     this.#schedule();
   }
 
@@ -329,6 +369,11 @@ export class EditorCanvas {
     if (c.rect && this.#tiles) {
       this.#tiles.invalidateRect(c.rect);
       this.#maskDirty = unionRect(this.#maskDirty, c.rect);
+    }
+    if (c.rect && this.#proposal) {
+      // the proposal shows only on the person's background
+      this.#proposal.update(c.rect);
+      this.#needProposal = true;
     }
     if (c.kind === 'undo' || c.kind === 'redo' || c.kind === 'commit' || c.kind === 'cancel') {
       // an instance may have changed class
@@ -351,7 +396,9 @@ export class EditorCanvas {
     if (this.#needImage) this.#drawImage();
     if (this.#needMaskAll) this.#drawMask(null);
     else if (this.#maskDirty) this.#drawMask(this.#maskDirty);
+    if (this.#needProposal) this.#drawProposal();
     if (this.#needOverlay) this.#drawOverlay();
+    this.#needProposal = false;
     this.#needImage = false;
     this.#needMaskAll = false;
     this.#maskDirty = null;
@@ -408,6 +455,172 @@ export class EditorCanvas {
     }
     const clip = dirty ? this.view.screenRectOf(dirty, 2) : null;
     this.#tiles.draw(ctx, this.view, this.#cssW, this.#cssH, this.#dpr, clip);
+  }
+
+  #drawProposal(): void {
+    const ctx = this.#proposalCtx;
+    const dpr = this.#dpr;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.#proposalCanvas.width, this.#proposalCanvas.height);
+    const p = this.#proposal;
+    if (!p || !this.#docW) return;
+    const v = this.view;
+    const k = v.scale * dpr;
+    const step = p.step;
+    ctx.imageSmoothingEnabled = false;
+    // 1. the fill in class colours, then hatched in screen space: stripes stay, the rest fades
+    ctx.setTransform(k, 0, 0, k, v.ox * dpr, v.oy * dpr);
+    ctx.drawImage(p.fill, 0, 0, p.fill.width * step, p.fill.height * step);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.globalCompositeOperation = 'destination-out';
+    ctx.fillStyle = this.#hatchPattern(ctx);
+    ctx.fillRect(0, 0, this.#cssW, this.#cssH);
+    // 2. the heatmap behind it
+    if (this.#heatOn) {
+      const heat = p.heat();
+      if (heat) {
+        ctx.globalCompositeOperation = 'destination-over';
+        ctx.setTransform(k, 0, 0, k, v.ox * dpr, v.oy * dpr);
+        ctx.imageSmoothingEnabled = v.scale < 1;
+        ctx.drawImage(heat, 0, 0, heat.width * step, heat.height * step);
+      }
+    }
+    ctx.globalCompositeOperation = 'source-over';
+    // 3. dashed outlines (a dark line under the dashes keeps them visible on any image)
+    ctx.setTransform(k, 0, 0, k, v.ox * dpr, v.oy * dpr);
+    const px = 1 / v.scale;
+    ctx.lineJoin = 'round';
+    ctx.lineWidth = 3.5 * px;
+    ctx.strokeStyle = 'rgb(0 0 0 / 0.55)';
+    ctx.setLineDash([]);
+    for (const o of p.outlines) ctx.stroke(o.path);
+    ctx.lineWidth = 2 * px;
+    ctx.setLineDash([6 * px, 4 * px]);
+    for (const o of p.outlines) {
+      ctx.strokeStyle = o.color;
+      ctx.stroke(o.path);
+    }
+    ctx.setLineDash([]);
+  }
+
+  /** diagonal stripes: where the pattern is opaque the fill is erased most */
+  #hatchPattern(ctx: CanvasRenderingContext2D): CanvasPattern | string {
+    if (this.#hatch) return this.#hatch;
+    const n = 8;
+    const c = document.createElement('canvas');
+    c.width = n;
+    c.height = n;
+    const g = c.getContext('2d');
+    if (!g) return 'rgb(0 0 0 / 0.7)';
+    g.fillStyle = 'rgb(0 0 0 / 0.92)';
+    g.fillRect(0, 0, n, n);
+    g.globalCompositeOperation = 'copy';
+    g.strokeStyle = 'rgb(0 0 0 / 0.6)';
+    g.lineWidth = 2;
+    g.beginPath();
+    for (let o = -n; o <= n; o += n) {
+      g.moveTo(o, n);
+      g.lineTo(o + n, 0);
+    }
+    g.stroke();
+    this.#hatch = ctx.createPattern(c, 'repeat');
+    return this.#hatch ?? 'rgb(0 0 0 / 0.7)';
+  }
+
+  #drawRefine(ctx: CanvasRenderingContext2D, tool: RefineTool): void {
+    const v = this.view;
+    const obj = tool.object;
+    if (obj) {
+      let art = this.#objectArt;
+      if (!art || art.obj !== obj) {
+        const c = document.createElement('canvas');
+        c.width = obj.width;
+        c.height = obj.height;
+        const g = c.getContext('2d');
+        const outline = new Path2D();
+        if (g) {
+          const data = g.createImageData(obj.width, obj.height);
+          const out = new Uint32Array(data.data.buffer);
+          const fill = 0xffffffff;
+          for (let i = 0; i < obj.mask.length; i++) if (obj.mask[i]) out[i] = fill;
+          g.putImageData(data, 0, 0);
+          g.globalCompositeOperation = 'source-in';
+          g.fillStyle = this.#accent;
+          g.fillRect(0, 0, obj.width, obj.height);
+          for (const poly of traceContours(obj.mask, obj.width, obj.height, { simplifyTolerancePx: 0.5 })) {
+            for (const ring of [poly.outer, ...poly.holes]) {
+              for (let i = 0; i < ring.length; i += 2) {
+                if (i === 0) outline.moveTo(ring[i]! + obj.x, ring[i + 1]! + obj.y);
+                else outline.lineTo(ring[i]! + obj.x, ring[i + 1]! + obj.y);
+              }
+              outline.closePath();
+            }
+          }
+        }
+        art = { obj, canvas: c, outline };
+        this.#objectArt = art;
+      }
+      const dpr = this.#dpr;
+      const k = v.scale * dpr;
+      ctx.save();
+      ctx.setTransform(k, 0, 0, k, v.ox * dpr, v.oy * dpr);
+      ctx.imageSmoothingEnabled = false;
+      // dimmer while a newer click is on its way
+      ctx.globalAlpha = tool.upToDate ? 0.5 : 0.28;
+      ctx.drawImage(art.canvas, obj.x, obj.y);
+      ctx.globalAlpha = 1;
+      ctx.lineJoin = 'round';
+      ctx.lineWidth = 3.5 / v.scale;
+      ctx.strokeStyle = 'rgb(0 0 0 / 0.6)';
+      ctx.stroke(art.outline);
+      ctx.lineWidth = 1.75 / v.scale;
+      ctx.strokeStyle = '#fff';
+      ctx.stroke(art.outline);
+      ctx.restore();
+    }
+    for (const c of tool.clicks) {
+      const s = v.toScreen(c.x + 0.5, c.y + 0.5);
+      ctx.beginPath();
+      ctx.arc(s.x, s.y, 7, 0, Math.PI * 2);
+      ctx.fillStyle = c.positive ? '#3fbf6f' : '#e5484d';
+      ctx.strokeStyle = '#fff';
+      ctx.lineWidth = 1.5;
+      ctx.fill();
+      ctx.stroke();
+      ctx.beginPath();
+      ctx.moveTo(s.x - 3.5, s.y);
+      ctx.lineTo(s.x + 3.5, s.y);
+      if (c.positive) {
+        ctx.moveTo(s.x, s.y - 3.5);
+        ctx.lineTo(s.x, s.y + 3.5);
+      }
+      ctx.strokeStyle = '#fff';
+      ctx.lineWidth = 1.75;
+      ctx.stroke();
+    }
+  }
+
+  #drawAcceptBrush(ctx: CanvasRenderingContext2D, tool: AcceptBrushTool, r: number): void {
+    const pts = tool.points;
+    if (!pts.length) return;
+    const v = this.view;
+    ctx.save();
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.lineWidth = Math.max(1, r * 2);
+    ctx.strokeStyle = 'rgb(92 203 142 / 0.35)';
+    ctx.beginPath();
+    for (let i = 0; i < pts.length; i++) {
+      const s = v.toScreen(pts[i]!.x, pts[i]!.y);
+      if (i === 0) ctx.moveTo(s.x, s.y);
+      else ctx.lineTo(s.x, s.y);
+    }
+    if (pts.length === 1) {
+      const s = v.toScreen(pts[0]!.x, pts[0]!.y);
+      ctx.lineTo(s.x + 0.01, s.y);
+    }
+    ctx.stroke();
+    ctx.restore();
   }
 
   #drawOverlay(): void {
@@ -471,7 +684,9 @@ export class EditorCanvas {
         }
       }
     }
-    if (p && (ed.tool === 'brush' || ed.tool === 'eraser')) {
+    if (ed.tool === 'refine') this.#drawRefine(ctx, ed.tools.refine as RefineTool);
+    if (ed.tool === 'accept') this.#drawAcceptBrush(ctx, ed.tools.accept as AcceptBrushTool, ed.brushRadiusPx * v.scale);
+    if (p && (ed.tool === 'brush' || ed.tool === 'eraser' || ed.tool === 'accept')) {
       const r = ed.brushRadiusPx * v.scale;
       ctx.lineWidth = 1;
       if (r >= 3) {
@@ -481,8 +696,8 @@ export class EditorCanvas {
         ctx.stroke();
         ctx.beginPath();
         ctx.arc(p.sx, p.sy, Math.max(0.5, r - 0.25), 0, Math.PI * 2);
-        ctx.strokeStyle = '#fff';
-        if (ed.tool === 'eraser') ctx.setLineDash([4, 3]);
+        ctx.strokeStyle = ed.tool === 'accept' ? '#5ccb8e' : '#fff';
+        if (ed.tool === 'eraser' || ed.tool === 'accept') ctx.setLineDash([4, 3]);
         ctx.stroke();
         ctx.setLineDash([]);
       }
@@ -547,7 +762,7 @@ export class EditorCanvas {
       const path = ed.statePath;
       if (path === 'pan.panning') cursor = 'grabbing';
       else if (ed.tool === 'pan') cursor = 'grab';
-      else if (ed.tool === 'brush' || ed.tool === 'eraser') cursor = 'none';
+      else if (ed.tool === 'brush' || ed.tool === 'eraser' || ed.tool === 'accept') cursor = 'none';
       else if (ed.tool === 'select') cursor = 'default';
       else cursor = 'crosshair';
     }
