@@ -87,7 +87,14 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
       try {
         const m = await loadMl();
         // a click model fine-tunes the newest click model; a segmentation model the active one
-        const base = opts.base === 'fresh' ? null : opts.interactive ? (m.latestClickModel(new m.ModelRepo(store.db))?.id ?? null) : 'active';
+        const repo = new m.ModelRepo(store.db);
+        let base: number | 'active' | null = opts.base === 'fresh' ? null : opts.interactive ? (m.latestClickModel(repo)?.id ?? null) : 'active';
+        if (base === 'active') {
+          // classes added or removed since the active model was trained: it cannot be fine-tuned
+          const active = repo.active();
+          const classIds = store.classes.list().sort((a, b) => a.index - b.index).map((c) => c.id);
+          if (active && JSON.stringify((active.config as { classIds?: number[] }).classIds) !== JSON.stringify(classIds)) base = null;
+        }
         const result = await m.trainProjectModel(store, {
           ...(opts.name ? { name: opts.name } : {}),
           ...(opts.interactive ? { interactive: true } : {}),

@@ -150,7 +150,8 @@ export async function trainProjectModel(store: ProjectStore, opts: ProjectTraini
   let modelConfig: SegModelConfig | undefined;
   if (base) {
     modelConfig = base.config as unknown as SegModelConfig;
-    if (JSON.stringify(modelConfig.classIds) !== JSON.stringify(classIds)) {
+    // a click model is class-agnostic (one object at a time); a segmentation model predicts these classes
+    if (!opts.interactive && JSON.stringify(modelConfig.classIds) !== JSON.stringify(classIds)) {
       throw new AppError('invalid-argument', `Model version ${base.id} was trained for other classes; train a fresh model instead.`);
     }
     if (Boolean(modelConfig.interactive) !== Boolean(opts.interactive)) throw new AppError('invalid-argument', `Model version ${base.id} is ${modelConfig.interactive ? '' : 'not '}a click-refinement model.`);

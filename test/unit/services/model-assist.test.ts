@@ -249,4 +249,20 @@ describe('model-assisted labeling services', () => {
     expect((await errorOf(() => svc.impl.predictions.refine(pid, ids[3]!, { clicks: [{ x: 64, y: 1, positive: true }] }))).message).toMatch(/outside/);
     expect((await errorOf(() => svc.impl.predictions.refine(pid, ids[3]!, { clicks: [{ x: 1, y: 1, positive: true }], prev: { x: 60, y: 0, width: 10, height: 1, mask: new Uint8Array(10) } }))).message).toMatch(/does not fit/);
   }, 240_000);
+
+  it('after a class is added, a fine-tune starts fresh instead of failing, and the click model still fine-tunes', async () => {
+    await svc.impl.classes.create(pid, { name: 'second' });
+    const before = await svc.impl.models.list(pid);
+    const seg = await svc.impl.training.start(pid, { maxSteps: 1, name: 'after new class' });
+    await svc.waitForJob(seg.jobId);
+    expect(finishOf(seg.jobId), finishOf(seg.jobId)?.error).toMatchObject({ ok: true });
+    const clicks = await svc.impl.training.start(pid, { maxSteps: 1, interactive: true, name: 'clicks 2' });
+    await svc.waitForJob(clicks.jobId);
+    expect(finishOf(clicks.jobId), finishOf(clicks.jobId)?.error).toMatchObject({ ok: true });
+    const after = await svc.impl.models.list(pid);
+    expect(after.length).toBe(before.length + 2);
+    const newSeg = after.find((v) => v.name === 'after new class')!;
+    expect(newSeg.parentId).toBeNull(); // trained fresh
+    expect(after.find((v) => v.name === 'clicks 2')!.parentId).toBe(before.find((v) => v.kind === 'clicks')!.id);
+  }, 240_000);
 });
