@@ -376,6 +376,8 @@ export interface TrainingStartEvent {
 export interface TrainingFinishEvent {
   jobId: string;
   projectId: string;
+  /** a click-refinement model (never activated: refine uses the newest one) */
+  interactive?: boolean;
   ok: boolean;
   cancelled: boolean;
   runId?: number;

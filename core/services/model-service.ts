@@ -122,6 +122,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
         emit('training.onDidFinish', {
           jobId,
           projectId: pid,
+          interactive: status.interactive,
           ok: true,
           cancelled: false,
           runId: result.runId,
@@ -132,7 +133,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
       } catch (err) {
         training.delete(pid);
         const e = AppError.from(err);
-        emit('training.onDidFinish', { jobId, projectId: pid, ok: false, cancelled: e.code === 'cancelled' || ac.signal.aborted, error: e.message });
+        emit('training.onDidFinish', { jobId, projectId: pid, interactive: status.interactive, ok: false, cancelled: e.code === 'cancelled' || ac.signal.aborted, error: e.message });
       }
       notifyProject(pid);
     });
