@@ -13,6 +13,8 @@ export interface BenchRow {
 export interface BenchResult {
   title: string;
   rows: BenchRow[];
+  /** optional markdown shown below the table in BENCHMARKS.md (explanations, curve tables) */
+  summary?: string;
   /** free-form details kept in the JSON only */
   details?: Record<string, unknown>;
 }

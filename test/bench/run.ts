@@ -1,5 +1,6 @@
 /**
- * `npm run bench [name...]`: runs test/bench/*.bench.ts one after another, writes
+ * `npm run bench [name...]`: runs test/bench/*.bench.ts one after another (every file found
+ * here is a suite, e.g. annotator-loop.bench.ts -> `npm run bench annotator-loop`), writes
  * bench-results/<name>.json (machine-readable) and regenerates BENCHMARKS.md from every
  * results file present (suites not run this time keep their last results, with their date).
  */
@@ -92,6 +93,7 @@ function writeMarkdown() {
       lines.push(`| ${row.metric} | ${fmt(row.value)} | ${row.unit} | ${row.target ?? ''} | ${row.target ? (row.met ? 'yes' : '**no**') : ''} | ${row.note ?? ''} |`);
     }
     lines.push('');
+    if (r.summary) lines.push(r.summary, '');
   }
   fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), lines.join('\n'));
   console.log(`\nwrote BENCHMARKS.md (${results.length} suites)`);
