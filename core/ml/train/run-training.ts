@@ -7,7 +7,7 @@ import { selectBackend } from '../backend';
 import { deserializeModel, serializeModel } from '../models/serialize-model';
 import { buildModel } from '../models/build-model';
 import { createExchangeBuffer, GradientExchange } from './gradient-exchange';
-import { train, trainableValueCount, type TrainProgress, type TrainResult } from './train';
+import { evaluateSegmentation, train, trainableValueCount, type TrainProgress, type TrainResult, type ValMetrics } from './train';
 import type { TrainingOutcome, TrainingRequest } from './training-protocol';
 import { loadSample, type TrainingSample } from './training-sample';
 
@@ -77,7 +77,17 @@ export async function runTraining(request: TrainingRequest, hooks: RunTrainingHo
   }
   try {
     const weights = await serializeModel(result.model);
+    let compareVal: ValMetrics | undefined;
+    if (request.compareWith && data.val.length && !result.modelConfig.interactive) {
+      const other = await deserializeModel(request.compareWith.weights);
+      try {
+        compareVal = await evaluateSegmentation(other, request.compareWith.config, data.val, cfg.valTileSize, hooks.signal);
+      } finally {
+        other.dispose();
+      }
+    }
     return {
+      ...(compareVal ? { compareVal } : {}),
       weights,
       modelConfig: result.modelConfig,
       steps: result.steps,

@@ -175,9 +175,19 @@ export async function trainProjectModel(store: ProjectStore, opts: ProjectTraini
     baseVersionId: base?.id ?? null,
     images: specs.map((s) => ({ imageId: s.imageId, split: s.split })),
   });
+  // the active model is scored on this run's validation images too: both on the same images
+  const activeAtStart = opts.interactive ? null : repo.active();
+  const activeCfg = activeAtStart?.config as unknown as SegModelConfig | undefined;
+  const comparable =
+    activeCfg != null &&
+    split.val.length > 0 &&
+    JSON.stringify(activeCfg.classIds) === JSON.stringify(modelConfig!.classIds) &&
+    activeCfg.inputNorm === modelConfig!.inputNorm &&
+    activeCfg.imageChannels === modelConfig!.imageChannels;
   const request: TrainingRequest = {
     config: trainConfig,
     specs,
+    ...(comparable ? { compareWith: { weights: repo.getWeights(activeAtStart!.id), config: activeCfg } } : {}),
     ...(opts.correctedWeight != null ? { correctedWeight: opts.correctedWeight } : {}),
     ...(base ? { baseWeights: repo.getWeights(base.id) } : {}),
     ...(opts.backend ? { backend: opts.backend } : {}),
@@ -203,7 +213,10 @@ export async function trainProjectModel(store: ProjectStore, opts: ProjectTraini
   const interactive = Boolean(outcome.modelConfig.interactive);
   const active = repo.active();
   const newIou = outcome.val?.meanIou ?? null;
-  const oldIou = valIou(active);
+  // the same validation images for both when the active model could be scored in the run
+  const sameImages = comparable && outcome.compareVal != null && active?.id === activeAtStart?.id;
+  const oldIou = sameImages ? outcome.compareVal!.meanIou : valIou(active);
+  const on = sameImages ? ` on this run's ${outcome.valImages.length} validation image${outcome.valImages.length === 1 ? '' : 's'}` : ' (its own validation images)';
   let activate = false;
   let activation: string;
   if (interactive) activation = 'click-refinement models are not activated (the active flag belongs to the pre-label model)';
@@ -213,8 +226,8 @@ export async function trainProjectModel(store: ProjectStore, opts: ProjectTraini
   } else if (newIou == null) activation = 'kept the active model: this run has no validation score to compare';
   else if (oldIou == null || newIou >= oldIou) {
     activate = true;
-    activation = oldIou == null ? 'the active model has no validation score' : `validation IoU ${newIou.toFixed(4)} >= active ${oldIou.toFixed(4)}`;
-  } else activation = `kept the active model: validation IoU ${newIou.toFixed(4)} < active ${oldIou.toFixed(4)}`;
+    activation = oldIou == null ? 'the active model has no validation score' : `validation IoU ${newIou.toFixed(4)} >= active ${oldIou.toFixed(4)}${on}`;
+  } else activation = `kept the active model: validation IoU ${newIou.toFixed(4)} < active ${oldIou.toFixed(4)}${on}`;
 
   const versionId = store.transaction(() => {
     const id = repo.createVersion(
@@ -225,6 +238,7 @@ export async function trainProjectModel(store: ProjectStore, opts: ProjectTraini
         weights: outcome.weights,
         metrics: {
           val: outcome.val ?? null,
+          ...(sameImages ? { comparedWith: { versionId: active!.id, val: outcome.compareVal } } : {}),
           steps: outcome.steps,
           epochs: outcome.epochs,
           trainMs: outcome.trainMs,

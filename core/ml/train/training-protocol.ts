@@ -15,6 +15,11 @@ export interface TrainingRequest {
   correctedWeight?: number;
   /** fine-tune from these weights (serializeModel bytes of a model with the same config) */
   baseWeights?: Uint8Array;
+  /**
+   * the active model, to score on this run's validation images after training (the same images
+   * for both: that is what decides whether the new version replaces it)
+   */
+  compareWith?: { weights: Uint8Array; config: SegModelConfig };
   /** force a backend (default: the best available, or MASKWRIGHT_BACKEND) */
   backend?: BackendName;
   /** progress events every this many steps (default 1) */
@@ -39,6 +44,8 @@ export interface TrainingOutcome {
   lossFirst: number;
   lossLast: number;
   val?: ValMetrics;
+  /** the compareWith model's validation metrics on the same validation images */
+  compareVal?: ValMetrics;
   bestStep: number;
   warnings: string[];
   /** the backend that trained it, e.g. 'wasm' */

@@ -18,7 +18,9 @@ import { ModelRepo } from '../../../core/ml/model-repo';
 import { deserializeModel } from '../../../core/ml/models/serialize-model';
 import { runTraining } from '../../../core/ml/train/run-training';
 import { fixedSplit, trainProjectModel, type TrainingRunner } from '../../../core/ml/train/train-project-model';
-import { sampleFromLabelMap } from '../../../core/ml/train/training-sample';
+import { loadSample, sampleFromLabelMap } from '../../../core/ml/train/training-sample';
+import { defaultTrainConfig, evaluateSegmentation } from '../../../core/ml/train/train';
+import type { SegModelConfig } from '../../../core/ml/models/model-config';
 import { ProjectStore } from '../../../core/store';
 import { blobSample } from './ml-fixtures';
 
@@ -121,6 +123,31 @@ describe('trainProjectModel', () => {
     const better = await trainProjectModel(store, { ...TINY, runner: inProcess });
     expect(better.activated).toBe(true);
     expect(repo.active()!.id).toBe(better.versionId);
+    store.close();
+  }, 60_000);
+
+  it('compares a new run with the active model on the same validation images', async () => {
+    const store = await makeProject('same-val', 4);
+    const repo = new ModelRepo(store.db);
+    const first = await trainProjectModel(store, { ...TINY, runner: inProcess });
+    expect(first.activated).toBe(true);
+    const activeModel = await deserializeModel(repo.getWeights(first.versionId));
+    const second = await trainProjectModel(store, { ...TINY, train: { ...TINY.train, maxSteps: 1 }, baseVersionId: null, runner: inProcess });
+    // the active model was scored in the run on this run's validation images ...
+    expect(second.activation).toMatch(/on this run's 1 validation image/);
+    const compared = (repo.getVersion(second.versionId).metrics as { comparedWith?: { versionId: number; val: { meanIou: number } } }).comparedWith!;
+    expect(compared.versionId).toBe(first.versionId);
+    // ... and that score is what evaluating it on those images gives
+    const cfg = repo.getVersion(first.versionId).config as unknown as SegModelConfig;
+    const valIds = second.outcome.valImages;
+    const samples = [];
+    for (const img of store.images.list({ limit: 100 }).items.filter((r) => valIds.includes(r.id))) {
+      samples.push(await loadSample({ imageId: img.id, path: img.path, labelMap: store.annotations.get(img.id)!.labelMap, proposal: null, split: 'val' }, { classIds: cfg.classIds, imageChannels: cfg.imageChannels, inputNorm: cfg.inputNorm }));
+    }
+    const direct = await evaluateSegmentation(activeModel, cfg, samples, defaultTrainConfig(cfg).valTileSize);
+    expect(compared.val.meanIou).toBeCloseTo(direct.meanIou, 6);
+    expect(second.activated).toBe(second.outcome.val!.meanIou >= compared.val.meanIou);
+    activeModel.dispose();
     store.close();
   }, 60_000);
 
