@@ -5,7 +5,8 @@
  *   short run -> a new version with a validation IoU -> train a short click model -> pre-label the
  *   third image (selected in the grid) -> open it: the proposal is its own layer -> refine a nucleus
  *   with a positive and a negative click (real refine requests) -> Enter, accept the rest -> Done ->
- *   the "proposal vs final" statistic shows the image.
+ *   the "proposal vs final" statistic shows the image -> the fourth image is pre-labelled from
+ *   inside the editor.
  * Screenshots: test-results/assist-loop-*.png. The runs are tiny (quality is not the point here;
  * `npm run bench` measures it).
  */
@@ -161,7 +162,8 @@ describe.skipIf(skipReason !== '')(`browser mode: the model-assisted loop${skipR
 
     // --- pre-label the third image, selected in the grid ---
     const third = rows[2]!;
-    await page.getByTestId('thumb-cell').nth(2).click();
+    const cellOf = (row: ImageRow) => page.getByTestId('thumb-cell').filter({ hasText: row.fileName.slice(0, 16) });
+    await cellOf(third).click();
     await page.getByTestId('model-tab-prelabel').click();
     await page.getByTestId('prelabel-scope-selected').check();
     await page.getByTestId('prelabel-start').click();
@@ -173,7 +175,7 @@ describe.skipIf(skipReason !== '')(`browser mode: the model-assisted loop${skipR
     expect((await server.services.impl.masks.load(projectId, third.id)).labelMap, 'a pre-label is not the person’s mask').toBeNull();
 
     // --- open it: the proposal is its own layer ---
-    await page.getByTestId('thumb-cell').nth(2).dblclick();
+    await cellOf(third).dblclick();
     await page.getByTestId('editor').waitFor();
     await expect.poll(async () => (await state()).imageId, { timeout: 15_000 }).toBe(third.id);
     await expect.poll(async () => {
@@ -226,6 +228,16 @@ describe.skipIf(skipReason !== '')(`browser mode: the model-assisted loop${skipR
     await page.getByTestId('model-tab-savings').click();
     await expect.poll(() => page.getByTestId('savings-summary').textContent(), { timeout: 15_000 }).toMatch(/proposals: \d\.\d\d IoU with your final masks/);
     await shot('savings');
+
+    // --- the fourth image, pre-labelled from inside the editor ---
+    await cellOf(rows[3]!).dblclick();
+    await page.getByTestId('editor').waitFor();
+    await expect.poll(async () => (await state()).imageId, { timeout: 15_000 }).toBe(rows[3]!.id);
+    await expect.poll(async () => (await state()).proposal?.phase, { timeout: 15_000 }).toBe('none');
+    await page.getByTestId('prelabel-image').click();
+    await expect.poll(async () => (await state()).proposal?.phase, { timeout: 60_000 }).toBe('shown');
+    expect((await server.services.impl.masks.load(projectId, rows[3]!.id)).labelMap).toBeNull();
+    await shot('prelabel-in-editor');
     expect(pageErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
   }, 900_000);
 });

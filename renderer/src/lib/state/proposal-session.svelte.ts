@@ -7,7 +7,7 @@
  */
 import type { MaskwrightClient } from '../../../../core/api/client';
 import { AppError } from '../../../../core/api/errors';
-import type { PredictionInfo } from '../../../../core/api/types';
+import type { PredictionInfo, PrelabelFinishEvent } from '../../../../core/api/types';
 import type { Editor } from '../../../../core/editor/editor';
 import type { ProposalAcceptResult, ProposalState } from '../../../../core/editor/proposal-layer';
 import { ProposalLayer } from '../../../../core/editor/proposal-layer';
@@ -28,6 +28,7 @@ export class ProposalSession {
   #total = $state(0);
   #hasConfidence = $state(false);
   #modelVersionId = $state<number | null>(null);
+  #prelabelling = $state(false);
   #layer = $state.raw<ProposalLayer | null>(null);
   #predictionId = 0;
   /** the person accepted something from this proposal in this session */
@@ -82,6 +83,44 @@ export class ProposalSession {
   }
   get predictionId(): number {
     return this.#predictionId;
+  }
+  /** a pre-label run for this image is going on */
+  get prelabelling(): boolean {
+    return this.#prelabelling;
+  }
+
+  /**
+   * Pre-labels this image with the active model (in the host's ML worker), then shows the new
+   * proposal. Only while there is none: a shown proposal is never replaced under the person.
+   */
+  async prelabel(): Promise<void> {
+    if (this.#prelabelling || this.#phase === 'shown' || this.#phase === 'loading') return;
+    this.#prelabelling = true;
+    this.#error = null;
+    // the finish event can come before start() answers: listen first, match the job id after
+    const finished: PrelabelFinishEvent[] = [];
+    let wake: (() => void) | null = null;
+    const off = this.#client.on('predictions.onDidFinish', (f) => {
+      finished.push(f);
+      wake?.();
+    });
+    try {
+      const { jobId } = await this.#client.predictions.prelabel(this.projectId, { imageIds: [this.imageId] });
+      let f: PrelabelFinishEvent | undefined;
+      while (!(f = finished.find((e) => e.jobId === jobId))) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        if (this.#disposed) return;
+      }
+      if (this.#disposed) return;
+      if (f.error) this.#error = f.error;
+      else if (f.errors.length) this.#error = f.errors[0]!.message;
+      else if (!f.cancelled) await this.load();
+    } catch (err) {
+      if (!this.#disposed) this.#error = AppError.from(err).message;
+    } finally {
+      off();
+      this.#prelabelling = false;
+    }
   }
 
   async load(): Promise<void> {
