@@ -100,6 +100,13 @@ const convCases: ConvCase[] = [
   { x: [2, 6, 7, 1], f: [1, 1, 1, 3], s: 2, pad: 'valid' },
   { x: [2, 9, 8, 3], f: [3, 2, 3, 2], s: [1, 2], pad: [[0, 0], [2, 1], [0, 3], [0, 0]] },
   { x: [1, 9, 10, 2], f: [3, 3, 2, 2], s: 2, pad: 1, rounding: 'floor' },
+  // stride 1, dilation 1: the weight gradient's rows form (1xN filters, maps up to 32x32)
+  { x: [2, 6, 7, 5], f: [1, 1, 5, 3], s: 1, pad: 'valid' },
+  { x: [2, 7, 6, 3], f: [2, 4, 3, 2], s: 1, pad: 'same' },
+  { x: [2, 9, 8, 3], f: [3, 2, 3, 2], s: 1, pad: [[0, 0], [2, 1], [0, 3], [0, 0]] },
+  { x: [1, 5, 12, 2], f: [1, 5, 2, 3], s: 1, pad: [[0, 0], [0, 0], [4, 0], [0, 0]] },
+  // ... and the general form past 32x32
+  { x: [1, 40, 36, 2], f: [3, 3, 2, 3], s: 1, pad: 'same' },
 ];
 const name = (c: { x: Shape4; f: Shape4; s: unknown; pad: unknown }) => `x${c.x.join('x')} f${c.f.join('x')} s${JSON.stringify(c.s)} ${JSON.stringify(c.pad)}`;
 
