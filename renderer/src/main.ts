@@ -1,5 +1,6 @@
 import { mount } from 'svelte';
 import './styles/theme.css';
+import './styles/dialogs.css';
 import App from './App.svelte';
 import { connect } from './lib/api';
 

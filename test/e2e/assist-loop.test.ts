@@ -10,23 +10,18 @@
  * Screenshots: test-results/assist-loop-*.png. The runs are tiny (quality is not the point here;
  * `npm run bench` measures it).
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRow } from '../../core/api/types';
-import { serve } from '../../core/host/serve';
 import type { RunningServer } from '../../core/host/serve';
 import { LabelMap } from '../../core/mask/label-map';
-import { NO_CHROMIUM, hasChromium, launchChromium } from '../helpers/browser';
-import { DATASETS_MISSING, DSB_DIR, REPO_ROOT, hasDsb } from '../helpers/paths';
+import { SHOTS, browserSkipReason, importNuclei, openPage, smallDsbImages, startHost, stopAll } from '../helpers/e2e-app';
+import { editorDebug } from '../helpers/editor-debug';
+import { DSB_DIR, hasDsb } from '../helpers/paths';
 
-const RENDERER_DIR = path.join(REPO_ROOT, 'out/renderer');
-const built = fs.existsSync(path.join(RENDERER_DIR, 'index.html'));
-const skipReason = !hasChromium ? NO_CHROMIUM : !built ? 'skipped: out/renderer not built (npm test builds it)' : !hasDsb ? DATASETS_MISSING : '';
-const SHOTS = path.join(REPO_ROOT, 'test-results');
+const skipReason = browserSkipReason(hasDsb);
 
 interface DebugState {
   imageId: number | null;
@@ -37,7 +32,6 @@ interface DebugState {
   proposal: { phase: string; state: string | null; visible: number; remaining: number } | null;
   refine: { model: string; busy: boolean; clicks: number; lastMs: number | null };
 }
-type DebugWindow = { __maskwright_debug?: { state(): DebugState; whenSaved(): Promise<string | null>; clientPoint(x: number, y: number): { x: number; y: number } | null } };
 
 async function semanticMask(fileName: string): Promise<{ data: Uint8Array; width: number; height: number }> {
   const { data, info } = await sharp(path.join(DSB_DIR, 'semantic_masks', fileName)).greyscale().raw().toBuffer({ resolveWithObject: true });
@@ -77,31 +71,13 @@ describe.skipIf(skipReason !== '')(`browser mode: the model-assisted loop${skipR
   let rows: ImageRow[];
   const pageErrors: string[] = [];
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `assist-loop-${name}.png`) });
-  const state = (): Promise<DebugState> => page.evaluate(() => (window as unknown as DebugWindow).__maskwright_debug!.state());
-  const at = async (x: number, y: number) => {
-    const p = await page.evaluate(([ix, iy]) => (window as unknown as DebugWindow).__maskwright_debug!.clientPoint(ix!, iy!), [x, y]);
-    if (!p) throw new Error('no canvas');
-    return p;
-  };
+  const { state, whenSaved, at } = editorDebug<DebugState>(() => page);
 
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-e2e-loop-'));
-    fs.mkdirSync(SHOTS, { recursive: true });
-    const src = path.join(tmp, 'incoming');
-    fs.mkdirSync(src);
-    const names: string[] = [];
-    for (const name of fs.readdirSync(path.join(DSB_DIR, 'images')).sort()) {
-      const meta = await sharp(path.join(DSB_DIR, 'images', name)).metadata();
-      if (meta.width === 256 && meta.height === 256) names.push(name);
-      if (names.length === 4) break;
-    }
-    for (const n of names) fs.copyFileSync(path.join(DSB_DIR, 'images', n), path.join(src, n));
-    server = await serve({ dataDir: path.join(tmp, 'home'), rendererDir: RENDERER_DIR });
+    ({ tmp, server } = await startHost('mw-e2e-loop-'));
     const svc = server.services;
-    const p = await svc.impl.projects.create({ dir: path.join(tmp, 'nuclei'), name: 'Nuclei', classes: [{ name: 'Nucleus' }] });
+    const p = await importNuclei(server, tmp, await smallDsbImages(4), ['Nucleus']);
     projectId = p.id;
-    const { jobId } = await svc.impl.imports.start(projectId, { paths: [src] });
-    expect((await svc.waitForImport(jobId)).imported).toBe(4);
     rows = (await svc.impl.images.list(projectId, { sort: 'name' })).items;
     // the person labels two images (the dataset's masks, one instance per connected nucleus is not needed here)
     for (const row of rows.slice(0, 2)) {
@@ -112,19 +88,10 @@ describe.skipIf(skipReason !== '')(`browser mode: the model-assisted loop${skipR
       await svc.impl.masks.save(projectId, row.id, { labelMap: map.encode(), expectedVersion: 0, addTimeMs: 90_000, addEdits: 40 });
       await svc.impl.images.setStatus(projectId, [row.id], 'done');
     }
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
+    ({ browser, page } = await openPage(pageErrors, { consoleErrors: true }));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => stopAll({ browser, server, tmp }));
 
   async function trainShort(button: 'train-start' | 'train-clicks'): Promise<void> {
     await page.getByTestId('model-tab-train').click();
@@ -211,7 +178,7 @@ describe.skipIf(skipReason !== '')(`browser mode: the model-assisted loop${skipR
       await page.keyboard.press('a');
       await expect.poll(async () => (await state()).proposal?.remaining ?? 0).toBe(0);
     }
-    expect(await page.evaluate(() => (window as unknown as DebugWindow).__maskwright_debug!.whenSaved())).toBe('saved');
+    expect(await whenSaved()).toBe('saved');
     const saved = await server.services.impl.masks.load(projectId, third.id);
     expect(saved.labelMap).not.toBeNull();
     expect(LabelMap.decode(saved.labelMap!).instanceCount).toBeGreaterThan(0);

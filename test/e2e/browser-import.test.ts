@@ -3,19 +3,14 @@
  * see the thumbnails, reload and still see them. Screenshots go to test-results/.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve } from '../../core/host/serve';
 import type { RunningServer } from '../../core/host/serve';
-import { NO_CHROMIUM, hasChromium, launchChromium } from '../helpers/browser';
-import { DATASETS_MISSING, DSB_DIR, REPO_ROOT, hasDsb } from '../helpers/paths';
+import { SHOTS, browserSkipReason, firstDsbImages, openPage, startHost, stopAll } from '../helpers/e2e-app';
+import { DSB_DIR, hasDsb } from '../helpers/paths';
 
-const RENDERER_DIR = path.join(REPO_ROOT, 'out/renderer');
-const built = fs.existsSync(path.join(RENDERER_DIR, 'index.html'));
-const skipReason = !hasChromium ? NO_CHROMIUM : !built ? 'skipped: out/renderer not built (npm test builds it)' : !hasDsb ? DATASETS_MISSING : '';
-const SHOTS = path.join(REPO_ROOT, 'test-results');
+const skipReason = browserSkipReason(hasDsb);
 
 describe.skipIf(skipReason !== '')(`browser mode: create, import, browse${skipReason ? ` (${skipReason})` : ''}`, () => {
   let tmp: string;
@@ -25,25 +20,16 @@ describe.skipIf(skipReason !== '')(`browser mode: create, import, browse${skipRe
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-e2e-'));
-    fs.mkdirSync(SHOTS, { recursive: true });
+    ({ tmp, server } = await startHost('mw-e2e-'));
     // a folder of 24 real images plus one corrupt file, to see the skip report
     const src = path.join(tmp, 'incoming');
     fs.mkdirSync(src);
-    const names = fs.readdirSync(path.join(DSB_DIR, 'images')).sort().slice(0, 24);
-    for (const n of names) fs.copyFileSync(path.join(DSB_DIR, 'images', n), path.join(src, n));
+    for (const n of firstDsbImages(24)) fs.copyFileSync(path.join(DSB_DIR, 'images', n), path.join(src, n));
     fs.writeFileSync(path.join(src, 'broken.png'), 'this is not a png');
-    server = await serve({ dataDir: path.join(tmp, 'home'), rendererDir: RENDERER_DIR });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    ({ browser, page } = await openPage(pageErrors));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => stopAll({ browser, server, tmp }));
 
   it('creates a project, imports a folder, shows thumbnails, and still shows them after a reload', async () => {
     await page.goto(server.openUrl);

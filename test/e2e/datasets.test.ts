@@ -6,28 +6,16 @@
  * and read the report and the files it wrote. Screenshots go to test-results/datasets-*.png.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabelClass, RecentProject } from '../../core/api/types';
-import { fromWireJson, toWireJson } from '../../core/api/wire';
-import { serve } from '../../core/host/serve';
 import type { RunningServer } from '../../core/host/serve';
-import { NO_CHROMIUM, hasChromium, launchChromium } from '../helpers/browser';
-import { DATASETS_MISSING, FRUITS_DIR, REPO_ROOT, hasFruits } from '../helpers/paths';
+import { SHOTS, browserSkipReason, callApi, openPage, startHost, stopAll } from '../helpers/e2e-app';
+import { FRUITS_DIR, hasFruits } from '../helpers/paths';
 
-const RENDERER_DIR = path.join(REPO_ROOT, 'out/renderer');
-const built = fs.existsSync(path.join(RENDERER_DIR, 'index.html'));
 const COCO_JSON = path.join(FRUITS_DIR, 'annotations_coco.json');
-const skipReason = !hasChromium
-  ? NO_CHROMIUM
-  : !built
-    ? 'skipped: out/renderer not built (npm test builds it)'
-    : !hasFruits || !fs.existsSync(COCO_JSON)
-      ? DATASETS_MISSING
-      : '';
-const SHOTS = path.join(REPO_ROOT, 'test-results');
+const skipReason = browserSkipReason(hasFruits && fs.existsSync(COCO_JSON));
 
 describe.skipIf(skipReason !== '')(`browser mode: annotation import and dataset export${skipReason ? ` (${skipReason})` : ''}`, () => {
   let tmp: string;
@@ -36,17 +24,7 @@ describe.skipIf(skipReason !== '')(`browser mode: annotation import and dataset 
   let page: Page;
   const pageErrors: string[] = [];
 
-  /** a call to the host over HTTP, as the renderer makes it (token as a Bearer header) */
-  async function api<T>(channel: string, ...args: unknown[]): Promise<T> {
-    const res = await fetch(`${server.url}/api/call/${channel}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
-      body: toWireJson(args),
-    });
-    const body = fromWireJson(await res.text()) as { ok: boolean; result?: T; error?: { message: string } };
-    if (!body.ok) throw new Error(`${channel}: ${body.error?.message}`);
-    return body.result as T;
-  }
+  const api = <T>(channel: string, ...args: unknown[]): Promise<T> => callApi<T>(server, channel, ...args);
 
   /** the id of the one project this test creates */
   async function projectId(): Promise<string> {
@@ -58,19 +36,11 @@ describe.skipIf(skipReason !== '')(`browser mode: annotation import and dataset 
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: path.join(SHOTS, `datasets-${name}.png`) });
 
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-e2e-datasets-'));
-    fs.mkdirSync(SHOTS, { recursive: true });
-    server = await serve({ dataDir: path.join(tmp, 'home'), rendererDir: RENDERER_DIR });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    ({ tmp, server } = await startHost('mw-e2e-datasets-'));
+    ({ browser, page } = await openPage(pageErrors));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => stopAll({ browser, server, tmp }));
 
   it('imports COCO annotations after a dry run, then exports the project as COCO', async () => {
     await page.goto(server.openUrl);

@@ -8,23 +8,17 @@
  * The page is opened with `?debug`, which exposes a read-only `window.__maskwright_debug`
  * (state, mask checksum, image -> page coordinates, a promise for "all saves done").
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRow, LabelClass, MaskState } from '../../core/api/types';
-import { fromWireJson, toWireJson } from '../../core/api/wire';
-import { serve } from '../../core/host/serve';
 import type { RunningServer } from '../../core/host/serve';
 import { LabelMap, crc32 } from '../../core/mask/label-map';
-import { NO_CHROMIUM, hasChromium, launchChromium } from '../helpers/browser';
-import { DATASETS_MISSING, DSB_DIR, REPO_ROOT, hasDsb } from '../helpers/paths';
+import { SHOTS, browserSkipReason, callApi, firstDsbImages, importNuclei, openPage, startHost, stopAll } from '../helpers/e2e-app';
+import { editorDebug, openFirstImageInEditor } from '../helpers/editor-debug';
+import { hasDsb } from '../helpers/paths';
 
-const RENDERER_DIR = path.join(REPO_ROOT, 'out/renderer');
-const built = fs.existsSync(path.join(RENDERER_DIR, 'index.html'));
-const skipReason = !hasChromium ? NO_CHROMIUM : !built ? 'skipped: out/renderer not built (npm test builds it)' : !hasDsb ? DATASETS_MISSING : '';
-const SHOTS = path.join(REPO_ROOT, 'test-results');
+const skipReason = browserSkipReason(hasDsb);
 
 interface DebugState {
   imageId: number | null;
@@ -45,16 +39,6 @@ interface DebugState {
   banner: string | null;
 }
 
-interface DebugHook {
-  state(): DebugState;
-  maskChecksum(): number | null;
-  whenSaved(): Promise<string | null>;
-  clientPoint(x: number, y: number): { x: number; y: number } | null;
-}
-
-/** the page's `?debug` hook (typed here; the page defines it) */
-type DebugWindow = { __maskwright_debug?: DebugHook };
-
 describe.skipIf(skipReason !== '')(`browser mode: the labelling editor${skipReason ? ` (${skipReason})` : ''}`, () => {
   let tmp: string;
   let server: RunningServer;
@@ -65,44 +49,8 @@ describe.skipIf(skipReason !== '')(`browser mode: the labelling editor${skipReas
   let classes: LabelClass[];
   const pageErrors: string[] = [];
 
-  /** a call to the host over HTTP, as the renderer makes it (token as a Bearer header) */
-  async function api<T>(channel: string, ...args: unknown[]): Promise<T> {
-    const res = await fetch(`${server.url}/api/call/${channel}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
-      body: toWireJson(args),
-    });
-    const body = fromWireJson(await res.text()) as { ok: boolean; result?: T; error?: { message: string } };
-    if (!body.ok) throw new Error(`${channel}: ${body.error?.message}`);
-    return body.result as T;
-  }
-
-  const state = (): Promise<DebugState> => page.evaluate(() => (window as unknown as DebugWindow).__maskwright_debug!.state());
-  const checksum = (): Promise<number | null> => page.evaluate(() => (window as unknown as DebugWindow).__maskwright_debug!.maskChecksum());
-  const whenSaved = (): Promise<string | null> => page.evaluate(() => (window as unknown as DebugWindow).__maskwright_debug!.whenSaved());
-
-  async function at(x: number, y: number): Promise<{ x: number; y: number }> {
-    const p = await page.evaluate(([ix, iy]) => (window as unknown as DebugWindow).__maskwright_debug!.clientPoint(ix!, iy!), [x, y]);
-    if (!p) throw new Error('no canvas');
-    return p;
-  }
-
-  async function drag(points: Array<[number, number]>): Promise<void> {
-    const [first, ...rest] = points;
-    const p0 = await at(first![0], first![1]);
-    await page.mouse.move(p0.x, p0.y);
-    await page.mouse.down();
-    for (const [x, y] of rest) {
-      const p = await at(x, y);
-      await page.mouse.move(p.x, p.y, { steps: 8 });
-    }
-    await page.mouse.up();
-  }
-
-  async function click(x: number, y: number): Promise<void> {
-    const p = await at(x, y);
-    await page.mouse.click(p.x, p.y);
-  }
+  const api = <T>(channel: string, ...args: unknown[]): Promise<T> => callApi<T>(server, channel, ...args);
+  const { state, checksum, whenSaved, at, drag, click } = editorDebug<DebugState>(() => page);
 
   async function storedMask(imageId: number): Promise<{ state: MaskState; map: LabelMap | null }> {
     const s = await api<MaskState>('masks.load', projectId, imageId);
@@ -118,38 +66,17 @@ describe.skipIf(skipReason !== '')(`browser mode: the labelling editor${skipReas
   }
 
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-e2e-editor-'));
-    fs.mkdirSync(SHOTS, { recursive: true });
-    const src = path.join(tmp, 'incoming');
-    fs.mkdirSync(src);
-    for (const n of fs.readdirSync(path.join(DSB_DIR, 'images')).sort().slice(0, 3)) fs.copyFileSync(path.join(DSB_DIR, 'images', n), path.join(src, n));
-    server = await serve({ dataDir: path.join(tmp, 'home'), rendererDir: RENDERER_DIR });
-    const svc = server.services;
-    const p = await svc.impl.projects.create({ dir: path.join(tmp, 'nuclei'), name: 'Nuclei', classes: [{ name: 'Nucleus' }, { name: 'Cytoplasm' }] });
-    projectId = p.id;
-    const { jobId } = await svc.impl.imports.start(projectId, { paths: [src] });
-    const report = await svc.waitForImport(jobId);
-    expect(report.imported).toBe(3);
+    ({ tmp, server } = await startHost('mw-e2e-editor-'));
+    projectId = (await importNuclei(server, tmp, firstDsbImages(3), ['Nucleus', 'Cytoplasm'])).id;
     rows = (await api<{ items: ImageRow[] }>('images.list', projectId, {})).items;
     classes = await api<LabelClass[]>('classes.list', projectId);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    ({ browser, page } = await openPage(pageErrors));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => stopAll({ browser, server, tmp }));
 
   it('paints, erases, draws a polygon, fills, undoes and redoes; a reload shows exactly the stored mask', async () => {
-    await page.goto(`${server.openUrl}&debug=1`);
-    await page.getByTestId('recent-project').first().getByRole('button', { name: /Open Nuclei/ }).click();
-    const first = page.getByTestId('thumb-cell').first();
-    await first.waitFor();
-    await first.dblclick();
-    await page.getByTestId('editor').waitFor();
+    await openFirstImageInEditor(page, server.openUrl);
     const row = rows[0]!;
     await openedEditable(row.id);
     expect(await page.getByTestId('editor-position').textContent()).toBe('1 / 3');

@@ -10,33 +10,17 @@
  * image. Screenshots go to test-results/model-panel-*.png.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRow, ModelVersionInfo } from '../../core/api/types';
-import { serve } from '../../core/host/serve';
 import type { RunningServer } from '../../core/host/serve';
 import { LabelMap } from '../../core/mask/label-map';
-import { NO_CHROMIUM, hasChromium, launchChromium } from '../helpers/browser';
-import { DATASETS_MISSING, DSB_DIR, REPO_ROOT, hasDsb } from '../helpers/paths';
+import { SHOTS, browserSkipReason, importNuclei, openPage, smallDsbImages, startHost, stopAll } from '../helpers/e2e-app';
+import { DSB_DIR, hasDsb } from '../helpers/paths';
 
-const RENDERER_DIR = path.join(REPO_ROOT, 'out/renderer');
-const built = fs.existsSync(path.join(RENDERER_DIR, 'index.html'));
-const skipReason = !hasChromium ? NO_CHROMIUM : !built ? 'skipped: out/renderer not built (npm test builds it)' : !hasDsb ? DATASETS_MISSING : '';
-const SHOTS = path.join(REPO_ROOT, 'test-results');
-
-/** the six smallest (256x256) images, in name order */
-async function pickImages(n: number): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of fs.readdirSync(path.join(DSB_DIR, 'images')).sort()) {
-    const meta = await sharp(path.join(DSB_DIR, 'images', name)).metadata();
-    if (meta.width === 256 && meta.height === 256) out.push(name);
-    if (out.length === n) break;
-  }
-  return out;
-}
+const skipReason = browserSkipReason(hasDsb);
 
 describe.skipIf(skipReason !== '')(`browser mode: the model panel${skipReason ? ` (${skipReason})` : ''}`, () => {
   let tmp: string;
@@ -49,19 +33,11 @@ describe.skipIf(skipReason !== '')(`browser mode: the model panel${skipReason ? 
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: path.join(SHOTS, `model-panel-${name}.png`) });
 
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-e2e-model-'));
-    fs.mkdirSync(SHOTS, { recursive: true });
-    const src = path.join(tmp, 'incoming');
-    fs.mkdirSync(src);
-    const names = await pickImages(6);
-    for (const n of names) fs.copyFileSync(path.join(DSB_DIR, 'images', n), path.join(src, n));
-    server = await serve({ dataDir: path.join(tmp, 'home'), rendererDir: RENDERER_DIR });
+    ({ tmp, server } = await startHost('mw-e2e-model-'));
     const svc = server.services;
-    const p = await svc.impl.projects.create({ dir: path.join(tmp, 'nuclei'), name: 'Nuclei', classes: [{ name: 'Nucleus' }] });
+    const p = await importNuclei(server, tmp, await smallDsbImages(6), ['Nucleus']);
     projectId = p.id;
     const classId = p.classes[0]!.id;
-    const { jobId } = await svc.impl.imports.start(projectId, { paths: [src] });
-    expect((await svc.waitForImport(jobId)).imported).toBe(6);
     const rows: ImageRow[] = (await svc.impl.images.list(projectId, { sort: 'name' })).items;
     // four labelled from the dataset's semantic masks (one instance per image is enough to train)
     for (const row of rows.slice(0, 4)) {
@@ -73,19 +49,10 @@ describe.skipIf(skipReason !== '')(`browser mode: the model panel${skipReason ? 
       await svc.impl.images.setStatus(projectId, [row.id], 'done');
     }
     unlabeledIds = rows.slice(4).map((r) => r.id);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
+    ({ browser, page } = await openPage(pageErrors, { consoleErrors: true }));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  afterAll(() => stopAll({ browser, server, tmp }));
 
   it('trains a short run with live charts, manages versions, pre-labels, and opens the next image from the queue', async () => {
     await page.goto(server.openUrl);
