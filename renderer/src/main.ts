@@ -1,6 +1,7 @@
 import { mount } from 'svelte';
 import './styles/theme.css';
 import './styles/dialogs.css';
+import './styles/panels.css';
 import App from './App.svelte';
 import { connect } from './lib/api';
 
