@@ -12,6 +12,7 @@ import type { Emit } from '../api/events';
 import type { AutoTrainSettings, ModelVersionInfo, PrelabelFinishEvent, SavingsReport, SavingsVersion, TrainingOptions, TrainingProgressEvent, TrainingStatus } from '../api/types';
 import { decodeImage } from '../imaging/decode-image';
 import { decodeLabelMap, maskAgreement } from '../mask';
+import { maskBox } from '../ml/clicks/zoom-window';
 import type * as MlIndex from '../ml/index';
 import type { ModelVersionRecord } from '../ml/model-repo';
 import type { SegModelConfig } from '../ml/models/model-config';
@@ -266,8 +267,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
       },
       setAuto(pid, { enabled, everyN }) {
         const store = registry.get(pid);
-        const settings = readSettings(store);
-        writeSettings(store, { ...settings, autoTrain: { enabled, everyN } });
+        store.updateSettings({ autoTrain: { enabled, everyN } });
         notifyProject(pid);
         const s = autoSettings(store);
         maybeAutoTrain(pid);
@@ -411,22 +411,8 @@ function safeFileName(name: string): string {
   return name.replace(/[^\w.-]+/g, '_').slice(0, 100) || 'model';
 }
 
-function readSettings(store: ProjectStore): Record<string, unknown> {
-  const r = store.db.prepare('SELECT settings FROM project LIMIT 1').get() as { settings: string } | undefined;
-  try {
-    const v = JSON.parse(r?.settings ?? '{}') as unknown;
-    return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
-function writeSettings(store: ProjectStore, settings: Record<string, unknown>): void {
-  store.db.prepare('UPDATE project SET settings = ?').run(JSON.stringify(settings));
-}
-
 function autoSettings(store: ProjectStore): AutoTrainSettings {
-  const raw = readSettings(store)['autoTrain'] as Partial<typeof DEFAULT_AUTO> | undefined;
+  const raw = store.settings()['autoTrain'] as Partial<typeof DEFAULT_AUTO> | undefined;
   const enabled = typeof raw?.enabled === 'boolean' ? raw.enabled : DEFAULT_AUTO.enabled;
   const everyN = Number.isInteger(raw?.everyN) && raw!.everyN! >= 1 ? raw!.everyN! : DEFAULT_AUTO.everyN;
   // finished images that the latest segmentation run (running or not) did not see
@@ -455,16 +441,16 @@ function scoreProposal(store: ProjectStore, imageId: number): void {
 
 function savingsReport(store: ProjectStore): SavingsReport {
   const rows = store.predictions.outcomes();
-  const images = rows
-    .filter((r) => r.iou != null)
-    .map((r) => ({ imageId: r.imageId, fileName: r.fileName, modelVersionId: r.modelVersionId, iou: r.iou!, changedFraction: r.changedFraction ?? 0, editMs: r.editMs, edits: r.edits, scoredAt: r.scoredAt! }));
-  const byVersion = new Map<number | null, { name: string; rows: typeof images }>();
+  const images: SavingsReport['images'] = [];
+  const byVersion = new Map<number | null, { name: string; rows: SavingsReport['images'] }>();
   for (const r of rows) {
     if (r.iou == null) continue;
-    const key = r.modelVersionId;
-    if (!byVersion.has(key)) byVersion.set(key, { name: r.versionName ?? 'deleted version', rows: [] });
+    const im = { imageId: r.imageId, fileName: r.fileName, modelVersionId: r.modelVersionId, iou: r.iou, changedFraction: r.changedFraction ?? 0, editMs: r.editMs, edits: r.edits, scoredAt: r.scoredAt! };
+    images.push(im);
+    const g = byVersion.get(r.modelVersionId) ?? { name: r.versionName ?? 'deleted version', rows: [] };
+    g.rows.push(im);
+    byVersion.set(r.modelVersionId, g);
   }
-  for (const im of images) byVersion.get(im.modelVersionId)!.rows.push(im);
   const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
   const versions: SavingsVersion[] = [...byVersion.entries()]
     .sort((x, y) => (x[0] ?? 0) - (y[0] ?? 0))
@@ -483,25 +469,11 @@ function savingsReport(store: ProjectStore): SavingsReport {
 
 /** A 0/1 image-size mask cropped to its box (an empty box when nothing is set). */
 function cropToBox(mask: Uint8Array, width: number, height: number): { x: number; y: number; width: number; height: number; mask: Uint8Array } {
-  let x0 = width;
-  let y0 = height;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      if (mask[row + x]) {
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        if (y > y1) y1 = y;
-      }
-    }
-  }
-  if (x1 < 0) return { x: 0, y: 0, width: 0, height: 0, mask: new Uint8Array(0) };
-  const w = x1 - x0 + 1;
-  const h = y1 - y0 + 1;
+  const b = maskBox(mask, width, height);
+  if (!b) return { x: 0, y: 0, width: 0, height: 0, mask: new Uint8Array(0) };
+  const w = b.x1 - b.x0 + 1;
+  const h = b.y1 - b.y0 + 1;
   const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) out.set(mask.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + w), y * w);
-  return { x: x0, y: y0, width: w, height: h, mask: out };
+  for (let y = 0; y < h; y++) out.set(mask.subarray((b.y0 + y) * width + b.x0, (b.y0 + y) * width + b.x0 + w), y * w);
+  return { x: b.x0, y: b.y0, width: w, height: h, mask: out };
 }

@@ -120,6 +120,22 @@ export class ProjectStore {
     this.db.close();
   }
 
+  /** The project's settings (the JSON column of the project row; {} when unreadable). */
+  settings(): Record<string, unknown> {
+    const r = this.db.prepare('SELECT settings FROM project LIMIT 1').get() as { settings: string } | undefined;
+    try {
+      const v = JSON.parse(r?.settings ?? '{}') as unknown;
+      return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  }
+
+  /** Merges `patch` into the project's settings. */
+  updateSettings(patch: Record<string, unknown>): void {
+    this.db.prepare('UPDATE project SET settings = ?').run(JSON.stringify({ ...this.settings(), ...patch }));
+  }
+
   get isOpen(): boolean {
     return !this.closed;
   }

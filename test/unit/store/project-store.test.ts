@@ -111,6 +111,17 @@ describe('ProjectStore', () => {
     store.close();
   });
 
+  it('keeps project settings as JSON, merging updates; unreadable settings read as empty', () => {
+    const store = ProjectStore.create(path.join(tmp, 'p-settings'), { name: 's' });
+    expect(store.settings()).toEqual({});
+    store.updateSettings({ autoTrain: { enabled: true, everyN: 3 } });
+    store.updateSettings({ other: 1 });
+    expect(store.settings()).toEqual({ autoTrain: { enabled: true, everyN: 3 }, other: 1 });
+    store.db.prepare("UPDATE project SET settings = '{not json'").run();
+    expect(store.settings()).toEqual({});
+    store.close();
+  });
+
   it('enforces foreign keys', () => {
     const store = ProjectStore.create(path.join(tmp, 'p5'), { name: 'fk' });
     expect(() =>
