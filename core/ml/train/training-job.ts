@@ -137,4 +137,9 @@ export class TrainingJob {
   get isFinished(): boolean {
     return this.finished;
   }
+
+  /** The worker threads' ids (never the calling thread's): the run happens off this thread. */
+  get threadIds(): number[] {
+    return this.workers.map((w) => w.threadId);
+  }
 }

@@ -99,17 +99,19 @@ describe('train (wasm, 64x64)', () => {
   it('trains the click-refinement variant and refines an object from clicks', async () => {
     const before = tf.memory().numTensors;
     const cfg = tinyConfig({ interactive: true });
-    const res = await train(defaultTrainConfig(cfg, quick({ maxSteps: 30, valEvery: 15 })), { train: [blobSample(1), blobSample(2)], val: [blobSample(3)] });
+    const res = await train(defaultTrainConfig(cfg, quick({ maxSteps: 150, valEvery: 75, batchSize: 4 })), { train: [blobSample(1), blobSample(2)], val: [blobSample(3)] });
     expect(res.modelConfig.refine!.typicalObjectPx).toBeGreaterThan(5);
-    expect(res.val!.meanIou).toBeGreaterThanOrEqual(0);
+    // batch 2 learns nothing here (validation IoU 0.00); batch 4 reaches about 0.69 in 150 steps
+    expect(res.val!.meanIou).toBeGreaterThan(0.4);
     expect(res.lossLast).toBeLessThan(res.lossFirst);
     const s = blobSample(3);
     const refiner = new ClickRefiner(res.model, res.modelConfig);
     refiner.setImage({ width: s.width, height: s.height, channels: 3, data: s.image });
     const gt = Uint8Array.from(s.instances!, (v) => (v === 1 ? 1 : 0));
     const { noc, ious } = await clicksToReach(refiner, gt, [0.85, 0.9], 3);
-    expect(noc.every((n) => n >= 1 && n <= 3)).toBe(true);
-    expect(ious.length).toBeGreaterThan(0);
+    // measured: 0.93 after the first click; a model that learnt nothing stays at 0
+    expect(Math.max(...ious)).toBeGreaterThan(0.8);
+    expect(noc[0]).toBe(ious.findIndex((v) => v >= 0.85) + 1);
     await expect(refiner.refine({ clicks: [{ x: 500, y: 1, positive: true }] })).rejects.toThrow(/outside/);
     res.model.dispose();
     expect(tf.memory().numTensors).toBe(before);

@@ -1,4 +1,5 @@
 /** The worker-thread training job: events are relayed, the main thread only waits, cancel works. */
+import { threadId } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { resolveTrainingWorker, TrainingJob } from '../../../core/ml/train/training-job';
 import { defaultTrainConfig } from '../../../core/ml/train/train';
@@ -14,12 +15,11 @@ describe('TrainingJob', () => {
     const cfg = defaultTrainConfig(tinyConfig(), { cropSize: 64, batchSize: 2, maxSteps: 5, valEvery: 5, lr: 1e-2 });
     const backends: string[] = [];
     const steps: number[] = [];
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 5); // the main thread stays responsive
     const job = TrainingJob.start({ config: cfg, samples: { train: [blobSample(1)], val: [blobSample(2)] }, backend: 'wasm' }, { onBackend: (n) => backends.push(n), onProgress: (p) => steps.push(p.step) });
+    // the model runs in another thread; this one only relays (no wall-clock check: machines are noisy)
+    expect(job.threadIds).toHaveLength(1);
+    expect(job.threadIds[0]).not.toBe(threadId);
     const out = await job.done;
-    clearInterval(timer);
-    expect(ticks).toBeGreaterThan(5);
     expect(backends).toEqual(['wasm']);
     expect(steps).toEqual([1, 2, 3, 4, 5]);
     expect(out.weights.length).toBeGreaterThan(1000);
