@@ -2,6 +2,7 @@
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import svelteParser from 'svelte-eslint-parser';
+import layers from './scripts/eslint/layers-plugin.js';
 
 const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'url', 'worker_threads', 'stream', 'zlib', 'util', 'events', 'buffer', 'process'];
 const nodeImports = [
@@ -26,6 +27,12 @@ export default tseslint.config(
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parser: svelteParser, parserOptions: { parser: tseslint.parser } },
+  },
+  {
+    // which layer may import which (scripts/eslint/layers-plugin.js: LAYER_DEPS)
+    files: ['core/**/*.ts', 'electron/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.svelte'],
+    plugins: { maskwright: layers },
+    rules: { 'maskwright/layers': 'error' },
   },
   {
     rules: {

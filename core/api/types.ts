@@ -233,6 +233,10 @@ export interface DatasetImportResult {
 
 // ---- models, training, predictions (core/ml) ----
 
+/** 'segmentation' pre-labels (one version is active); 'clicks' refines one object from clicks */
+export type ModelKind = 'segmentation' | 'clicks';
+export const MODEL_KINDS: readonly ModelKind[] = ['segmentation', 'clicks'];
+
 export interface ModelVersionInfo {
   id: number;
   name: string;
@@ -244,8 +248,7 @@ export interface ModelVersionInfo {
   /** validation metrics as trained (e.g. { valIou, perClassIou, ... }) */
   metrics: Record<string, unknown>;
   weightsBytes: number;
-  /** 'segmentation' pre-labels (one is active); 'clicks' refines one object from clicks */
-  kind: 'segmentation' | 'clicks';
+  kind: ModelKind;
   /** images the run that produced it trained / validated on (null for imported versions) */
   images: { train: number; val: number } | null;
   /** wall-clock duration of the run that produced it, ms (null for imported versions) */

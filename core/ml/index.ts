@@ -1,6 +1,6 @@
 /** core/ml public surface: backend selection, models, training, inference, model versions. */
 export { selectBackend, type BackendReport, type BackendName } from './backend';
-export { defaultModelConfig, REFERENCE_UNET, outputChannels, inputChannels, sizeMultiple, validateModelConfig, type SegModelConfig, type AttentionUNetOptions, type MobileNetEncoderOptions, type ModelArch } from './models/model-config';
+export { defaultModelConfig, modelConfigOf, modelKindOf, parseModelConfig, REFERENCE_UNET, outputChannels, inputChannels, sizeMultiple, validateModelConfig, type SegModelConfig, type StoredModel, type AttentionUNetOptions, type MobileNetEncoderOptions, type ModelArch } from './models/model-config';
 export { buildModel } from './models/build-model';
 export { buildAttentionUNet } from './models/attention-unet';
 export { buildMobileNetUNet, findNsfwjsMobileNet, loadMobileNetEncoder, EncoderUnavailableError } from './models/mobilenet-unet';
@@ -12,7 +12,7 @@ export { TrainingJob, resolveTrainingWorker } from './train/training-job';
 export { PredictionJob } from './infer/prediction-job';
 export type { TrainingRequest, TrainingOutcome } from './train/training-protocol';
 export { runTraining } from './train/run-training';
-export { trainProjectModel, fixedSplit, latestClickModel, type ProjectTrainingOptions, type ProjectTrainingResult } from './train/train-project-model';
+export { fixedSplit, splitHash } from './train/fixed-split';
 export { DEFAULT_AUGMENT, NO_AUGMENT, type AugmentOptions } from './train/augment';
 export type { TrainingSample, SampleSpec } from './train/training-sample';
 export { predictImage, predictProbabilities, type PredictOptions, type SegPrediction } from './infer/predict-image';
@@ -20,6 +20,5 @@ export { predictBatch, type BatchItem, type BatchPredictOptions } from './infer/
 export { predictionToLabelMap } from './infer/prediction-to-label-map';
 export { ClickRefiner, refine, clicksToReach, type RefineRequest, type RefineResult } from './infer/click-refiner';
 export type { Click } from './clicks/click-maps';
-export { ModelRepo, type ModelVersionRecord, type TrainingRunRecord } from './model-repo';
 export { loadModelVersion, type LoadedModel } from './load-model-version';
-export { encodeModelFile, decodeModelFile, MODEL_FILE_EXT } from './model-file';
+export { encodeModelFile, decodeModelFile, MODEL_FILE_EXT, type ModelFileSource, type DecodedModelFile } from './model-file';

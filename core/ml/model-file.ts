@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { AppError } from '../api/errors';
-import type { ModelVersionRecord, NewModelVersion } from './model-repo';
-import { validateModelConfig, type SegModelConfig } from './models/model-config';
+import type { ModelKind } from '../api/types';
+import { modelConfigOf, modelKindOf, parseModelConfig } from './models/model-config';
 import { readModelArtifacts } from './models/serialize-model';
 
 export const MODEL_FILE_MAGIC = 'MWMODEL1';
@@ -19,8 +19,8 @@ interface ModelFileHeader {
   version: 1;
   name: string;
   arch: string;
-  config: Record<string, unknown>;
-  metrics: Record<string, unknown>;
+  config: Readonly<Record<string, unknown>>;
+  metrics: Readonly<Record<string, unknown>>;
   backend: string | null;
   createdAt: string;
   /** class name of each entry of config.classIds, in order */
@@ -29,8 +29,31 @@ interface ModelFileHeader {
   weightsBytes: number;
 }
 
-export function encodeModelFile(v: ModelVersionRecord, weights: Uint8Array, className: (classId: number) => string | undefined): Uint8Array {
-  const cfg = v.config as unknown as SegModelConfig;
+/** What a model file is written from: a stored model version. */
+export interface ModelFileSource {
+  id: number;
+  name: string;
+  arch: string;
+  config: Readonly<Record<string, unknown>>;
+  metrics: Readonly<Record<string, unknown>>;
+  backend: string | null;
+  createdAt: string;
+}
+
+/** What a model file reads back as: a new version for this project (the store writes it). */
+export interface DecodedModelFile {
+  name: string;
+  arch: string;
+  kind: ModelKind;
+  config: Record<string, unknown>;
+  weights: Uint8Array;
+  metrics: Record<string, unknown>;
+  backend: string | null;
+  parentId: null;
+}
+
+export function encodeModelFile(v: ModelFileSource, weights: Uint8Array, className: (classId: number) => string | undefined): Uint8Array {
+  const cfg = modelConfigOf(v);
   const classNames = (cfg.classIds ?? []).map((id) => {
     const n = className(id);
     if (n == null) throw new AppError('conflict', `Model "${v.name}" refers to class ${id}, which no longer exists in this project.`);
@@ -62,7 +85,7 @@ export function encodeModelFile(v: ModelVersionRecord, weights: Uint8Array, clas
  * Reads a .mwmodel file into a new version for this project (classes mapped by name).
  * Every failure is a clear corrupt-data / conflict error; nothing is written here.
  */
-export function decodeModelFile(bytes: Uint8Array, classIdByName: (name: string) => number | undefined): NewModelVersion {
+export function decodeModelFile(bytes: Uint8Array, classIdByName: (name: string) => number | undefined): DecodedModelFile {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const bad = (why: string) => new AppError('corrupt-data', `This is not a usable Maskwright model file: ${why}.`);
   if (buf.length < 12 || buf.toString('ascii', 0, 8) !== MODEL_FILE_MAGIC) throw bad('it does not start with the model file signature');
@@ -87,14 +110,16 @@ export function decodeModelFile(bytes: Uint8Array, classIdByName: (name: string)
   const missing = h.classNames.filter((c) => classIdByName(c) == null);
   if (missing.length) throw new AppError('conflict', `The model predicts class${missing.length > 1 ? 'es' : ''} ${missing.map((m) => `"${m}"`).join(', ')}, which this project does not have. Add ${missing.length > 1 ? 'them' : 'it'} first.`);
   const config = { ...h.config, classIds: h.classNames.map((c) => classIdByName(c)!) };
+  let kind: ModelKind;
   try {
-    validateModelConfig(config as unknown as SegModelConfig);
+    kind = modelKindOf(parseModelConfig(config));
   } catch (e) {
     throw bad(`its config is invalid (${(e as Error).message})`);
   }
   return {
     name: h.name,
     arch: h.arch,
+    kind,
     config,
     weights: new Uint8Array(weights),
     metrics: { ...(h.metrics ?? {}), importedAt: new Date().toISOString(), trainedAt: h.createdAt },

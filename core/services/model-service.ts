@@ -14,15 +14,17 @@ import { decodeImage } from '../imaging/decode-image';
 import { decodeLabelMap, maskAgreement } from '../mask';
 import { maskBox } from '../ml/clicks/zoom-window';
 import type * as MlIndex from '../ml/index';
-import type { ModelVersionRecord } from '../ml/model-repo';
-import type { SegModelConfig } from '../ml/models/model-config';
+import type { ModelRepo, ModelVersionRecord } from '../store/model-repo';
 import type { ProjectStore } from '../store/project-store';
+import type * as TrainingServiceModule from './training-service';
 import type { ProjectRegistry } from './project-registry';
 
 type MlModule = typeof MlIndex;
 let ml: Promise<MlModule> | undefined;
 /** TensorFlow.js loads on first use only: start-up and plain labeling never pay for it */
 const loadMl = (): Promise<MlModule> => (ml ??= import('../ml/index'));
+let trainingService: Promise<typeof TrainingServiceModule> | undefined;
+const loadTraining = () => (trainingService ??= import('./training-service'));
 
 export interface ModelServices {
   models: ServiceImpl['models'];
@@ -51,7 +53,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
     await backendReady;
   };
 
-  const versionInfo = (v: ModelVersionRecord, repo: MlIndex.ModelRepo): ModelVersionInfo => {
+  const versionInfo = (v: ModelVersionRecord, repo: ModelRepo): ModelVersionInfo => {
     const run = repo.producingRun(v.id);
     return {
       id: v.id,
@@ -63,7 +65,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
       parentId: v.parentId,
       metrics: v.metrics,
       weightsBytes: v.weightsBytes,
-      kind: (v.config as { interactive?: boolean }).interactive ? 'clicks' : 'segmentation',
+      kind: v.kind,
       images: run ? run.images : null,
       durationMs: run?.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
     };
@@ -86,17 +88,17 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
       training.set(pid, status);
       emit('training.onDidStart', { jobId, projectId: pid, interactive: status.interactive, auto, startedAt: status.startedAt });
       try {
-        const m = await loadMl();
+        const t = await loadTraining();
         // a click model fine-tunes the newest click model; a segmentation model the active one
-        const repo = new m.ModelRepo(store.db);
-        let base: number | 'active' | null = opts.base === 'fresh' ? null : opts.interactive ? (m.latestClickModel(repo)?.id ?? null) : 'active';
+        const repo = store.models;
+        let base: number | 'active' | null = opts.base === 'fresh' ? null : opts.interactive ? (repo.latest('clicks')?.id ?? null) : 'active';
         if (base === 'active') {
           // classes added or removed since the active model was trained: it cannot be fine-tuned
           const active = repo.active();
           const classIds = store.classes.list().sort((a, b) => a.index - b.index).map((c) => c.id);
           if (active && JSON.stringify((active.config as { classIds?: number[] }).classIds) !== JSON.stringify(classIds)) base = null;
         }
-        const result = await m.trainProjectModel(store, {
+        const result = await t.trainProjectModel(store, {
           ...(opts.name ? { name: opts.name } : {}),
           ...(opts.interactive ? { interactive: true } : {}),
           baseVersionId: base,
@@ -161,22 +163,17 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
   return {
     models: {
       async list(pid) {
-        const { ModelRepo } = await loadMl();
-        const repo = new ModelRepo(registry.get(pid).db);
+        const repo = registry.get(pid).models;
         return repo.listVersions().map((v) => versionInfo(v, repo));
       },
       async activate(pid, id) {
-        const { ModelRepo } = await loadMl();
-        const repo = new ModelRepo(registry.get(pid).db);
-        const v = repo.getVersion(id);
-        if ((v.config as { interactive?: boolean }).interactive) throw new AppError('invalid-argument', `"${v.name}" is a click-refinement model; only a segmentation model can pre-label. The newest click model is used for refinement.`);
+        const repo = registry.get(pid).models;
         repo.setActive(id);
         notifyProject(pid);
         return versionInfo(repo.getVersion(id), repo);
       },
       async remove(pid, id) {
-        const { ModelRepo } = await loadMl();
-        new ModelRepo(registry.get(pid).db).deleteVersion(id);
+        registry.get(pid).models.deleteVersion(id);
         refiners.delete(pid);
         notifyProject(pid);
         return true;
@@ -184,7 +181,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
       async exportFile(pid, id, file) {
         const m = await loadMl();
         const store = registry.get(pid);
-        const repo = new m.ModelRepo(store.db);
+        const repo = store.models;
         const v = repo.getVersion(id);
         const classes = new Map(store.classes.list().map((c) => [c.id, c.name]));
         const bytes = m.encodeModelFile(v, repo.getWeights(id), (cid) => classes.get(cid));
@@ -213,7 +210,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
         }
         const byName = new Map(store.classes.list().map((c) => [c.name, c.id]));
         const nv = m.decodeModelFile(bytes, (n) => byName.get(n));
-        const repo = new m.ModelRepo(store.db);
+        const repo = store.models;
         const id = repo.createVersion(nv);
         notifyProject(pid);
         return versionInfo(repo.getVersion(id), repo);
@@ -222,8 +219,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
         return savingsReport(registry.get(pid));
       },
       async runs(pid) {
-        const { ModelRepo } = await loadMl();
-        const repo = new ModelRepo(registry.get(pid).db);
+        const repo = registry.get(pid).models;
         return repo.listRuns().map((r) => {
           const imgs = repo.runImages(r.id);
           return {
@@ -257,8 +253,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
         return t ? { ...t, progress: [...t.progress] } : null;
       },
       async metrics(pid, runId) {
-        const { ModelRepo } = await loadMl();
-        const repo = new ModelRepo(registry.get(pid).db);
+        const repo = registry.get(pid).models;
         repo.getRun(runId);
         return repo.metrics(runId).map((r) => ({ step: r.step, loss: r.loss ?? null, lr: r.lr ?? null, val: (r.val as Record<string, unknown> | null) ?? null }));
       },
@@ -285,13 +280,13 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
           const finish: PrelabelFinishEvent = { jobId, projectId: pid, done: 0, failed: 0, cancelled: false, errors: [] };
           try {
             const m = await loadMl();
-            const repo = new m.ModelRepo(store.db);
+            const repo = store.models;
             const active = repo.active();
             if (!active) throw new AppError('not-found', 'No model is active yet. Train a model or select a version first.');
             const items = ids.map((id) => ({ id, path: store.images.get(id)!.path }));
             // decoding and prediction run in the ML worker: the host (and the UI it serves) stays responsive
             const job = m.PredictionJob.start(
-              { weights: repo.getWeights(active.id), config: active.config as unknown as SegModelConfig, items },
+              { weights: repo.getWeights(active.id), config: m.modelConfigOf(active), items },
               {
                 onResult: (img, done, total) => {
                   store.predictions.add({ imageId: img.id, modelVersionId: active.id, labelMap: img.labelMap, confidence: img.confidence, uncertainty: img.uncertainty });
@@ -335,9 +330,8 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
         return true;
       },
       async clickModel(pid) {
-        const m = await loadMl();
-        const repo = new m.ModelRepo(registry.get(pid).db);
-        const v = m.latestClickModel(repo);
+        const repo = registry.get(pid).models;
+        const v = repo.latest('clicks');
         return v ? versionInfo(v, repo) : null;
       },
       async refine(pid, iid, { clicks, prev }) {
@@ -348,19 +342,19 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
           if (c.x >= row.width || c.y >= row.height) throw new AppError('invalid-argument', `Click ${c.x},${c.y} is outside the ${row.width}x${row.height} image.`);
         }
         const m = await loadMl();
-        const repo = new m.ModelRepo(store.db);
-        const v = m.latestClickModel(repo);
+        const repo = store.models;
+        const v = repo.latest('clicks');
         if (!v) throw new AppError('not-found', 'No click-refinement model yet. Train one in the Model panel ("Train click model").');
         await ensureBackend(m);
         let entry = refiners.get(pid);
         if (!entry || entry.versionId !== v.id) {
-          const loaded = await m.loadModelVersion(repo, v.id);
+          const loaded = await m.loadModelVersion(v, repo.getWeights(v.id));
           entry?.refiner.dispose();
           entry = { versionId: v.id, refiner: new m.ClickRefiner(loaded.model, loaded.config), imageId: null };
           refiners.set(pid, entry);
         }
         if (entry.imageId !== iid) {
-          const cfg = v.config as unknown as SegModelConfig;
+          const cfg = entry.refiner.config;
           let decoded;
           try {
             decoded = await decodeImage(row.path, { keepDepth: true });
@@ -416,14 +410,7 @@ function autoSettings(store: ProjectStore): AutoTrainSettings {
   const enabled = typeof raw?.enabled === 'boolean' ? raw.enabled : DEFAULT_AUTO.enabled;
   const everyN = Number.isInteger(raw?.everyN) && raw!.everyN! >= 1 ? raw!.everyN! : DEFAULT_AUTO.everyN;
   // finished images that the latest segmentation run (running or not) did not see
-  const row = store.db
-    .prepare(
-      `SELECT COUNT(*) AS n FROM image WHERE status IN ('done', 'reviewed') AND id NOT IN (
-         SELECT image_id FROM training_run_image WHERE run_id = (
-           SELECT MAX(id) FROM training_run WHERE status IN ('running', 'succeeded') AND COALESCE(json_extract(config, '$.model.interactive'), 0) = 0))`,
-    )
-    .get() as { n: number };
-  return { enabled, everyN, doneSinceLastRun: row.n };
+  return { enabled, everyN, doneSinceLastRun: store.models.finishedSinceLastRun('segmentation') };
 }
 
 /** Scores the latest proposal of a finished image against the person's final mask. */

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../api/errors';
+import { LabelMap } from '../mask/label-map';
 
 export type MaskSource = 'human' | 'model' | 'import';
 
@@ -21,6 +22,17 @@ export interface SaveMaskOptions {
   /** also keep a revision snapshot (milestones) */
   revision?: { source: MaskSource; reason: string };
 }
+
+/** An image the person has labelled, as training reads it. */
+export interface LabelledMask {
+  imageId: number;
+  /** core/mask label-map blob of the person's mask */
+  labelMap: Uint8Array;
+  /** the latest accepted or partly accepted model proposal (its corrected pixels weigh more), or null */
+  proposal: Uint8Array | null;
+}
+
+const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 /** The person's masks: the current label map per image, milestone revisions and the persisted undo history. */
 export class AnnotationRepo {
@@ -97,6 +109,34 @@ export class AnnotationRepo {
   }
 
   /** ids of images that have a mask */
+  /**
+   * Images that count as labelled for training: marked done/reviewed, or with at least one
+   * labelled pixel (a mask that cannot be decoded does not count).
+   */
+  labelled(): LabelledMask[] {
+    const rows = this.db
+      .prepare(
+        `SELECT a.image_id AS imageId, a.label_map AS labelMap, i.status AS status,
+                (SELECT p.label_map FROM prediction p WHERE p.image_id = a.image_id AND p.state IN ('accepted', 'partial') ORDER BY p.id DESC LIMIT 1) AS proposal
+           FROM annotation a JOIN image i ON i.id = a.image_id ORDER BY a.image_id`,
+      )
+      .all() as { imageId: number; labelMap: Buffer; status: string; proposal: Buffer | null }[];
+    const out: LabelledMask[] = [];
+    for (const r of rows) {
+      const blob = bytes(r.labelMap);
+      let labelled = r.status === 'done' || r.status === 'reviewed';
+      if (!labelled) {
+        try {
+          labelled = LabelMap.decode(blob).ids.some((v) => v !== 0);
+        } catch {
+          labelled = false;
+        }
+      }
+      if (labelled) out.push({ imageId: r.imageId, labelMap: blob, proposal: r.proposal ? bytes(r.proposal) : null });
+    }
+    return out;
+  }
+
   annotatedImageIds(): number[] {
     return (this.db.prepare('SELECT image_id FROM annotation ORDER BY image_id').all() as { image_id: number }[]).map((r) => r.image_id);
   }

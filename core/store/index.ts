@@ -4,3 +4,4 @@ export * from './class-repo';
 export * from './migrate';
 export * from './annotation-repo';
 export * from './prediction-repo';
+export * from './model-repo';

@@ -6,6 +6,7 @@ import { AppError } from '../api/errors';
 import { AnnotationRepo } from './annotation-repo';
 import { ClassRepo } from './class-repo';
 import { ImageRepo } from './image-repo';
+import { ModelRepo } from './model-repo';
 import { PredictionRepo } from './prediction-repo';
 import { migrate } from './migrate';
 
@@ -26,6 +27,7 @@ export class ProjectStore {
   readonly classes: ClassRepo;
   readonly annotations: AnnotationRepo;
   readonly predictions: PredictionRepo;
+  readonly models: ModelRepo;
   private closed = false;
 
   private constructor(
@@ -37,6 +39,7 @@ export class ProjectStore {
     this.classes = new ClassRepo(db);
     this.annotations = new AnnotationRepo(db);
     this.predictions = new PredictionRepo(db);
+    this.models = new ModelRepo(db);
   }
 
   get id(): string {

@@ -32,9 +32,9 @@ import path from 'node:path';
 import { selectBackend, type BackendReport } from '../../core/ml/backend';
 import { runPrediction } from '../../core/ml/infer/run-prediction';
 import { loadModelVersion } from '../../core/ml/load-model-version';
-import { ModelRepo } from '../../core/ml/model-repo';
+import { modelConfigOf } from '../../core/ml/models/model-config';
 import { createRng } from '../../core/ml/train/rng';
-import { trainProjectModel } from '../../core/ml/train/train-project-model';
+import { trainProjectModel } from '../../core/services/training-service';
 import { LabelMap } from '../../core/mask/label-map';
 import { ImportJob } from '../../core/services/import-job';
 import { ProjectStore } from '../../core/store';
@@ -183,7 +183,7 @@ async function runLoop(order: Ordering, s: Settings, pool: DsbImage[], poolFiles
     const byImageId = new Map<number, DsbImage>();
     const byDsbId = new Map(pool.map((d) => [d.id, d]));
     for (const row of store.images.list({ limit: 10_000 }).items) byImageId.set(row.id, byDsbId.get(row.fileName.replace(/\.png$/, ''))!);
-    const repo = new ModelRepo(store.db);
+    const repo = store.models;
     const gtClass = new Map<number, Uint16Array>();
     for (const [id, d] of byImageId) gtClass.set(id, classPixels(gtLabelMap(d, classId)));
 
@@ -213,7 +213,7 @@ async function runLoop(order: Ordering, s: Settings, pool: DsbImage[], poolFiles
         const t0 = performance.now();
         let failed = 0;
         await runPrediction(
-          { weights: repo.getWeights(active.id), config: active.config as never, items: open.map((id) => ({ id, path: store.images.get(id)!.path })), backend: 'wasm' },
+          { weights: repo.getWeights(active.id), config: modelConfigOf(active), items: open.map((id) => ({ id, path: store.images.get(id)!.path })), backend: 'wasm' },
           {
             onResult: (r) => {
               if ('error' in r) {
@@ -261,7 +261,7 @@ async function runLoop(order: Ordering, s: Settings, pool: DsbImage[], poolFiles
       let testEvalS: number | null = null;
       let testPooledNew: number | null = null;
       const evalVersion = async (id: number) => {
-        const lm = await loadModelVersion(repo, id);
+        const lm = await loadModelVersion(repo.getVersion(id), repo.getWeights(id));
         try {
           return await evaluateTest(lm.model, lm.config, test);
         } finally {

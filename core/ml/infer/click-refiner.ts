@@ -45,8 +45,9 @@ export class ClickRefiner {
 
   constructor(
     private readonly model: tf.LayersModel,
-    private readonly cfg: SegModelConfig,
+    readonly config: SegModelConfig,
   ) {
+    const cfg = config;
     if (!cfg.interactive) throw new AppError('invalid-argument', 'This model is not a click-refinement model.');
     this.cropSize = cfg.refine?.cropSize ?? 128;
     this.typicalObjectPx = cfg.refine?.typicalObjectPx ?? 32;
@@ -65,7 +66,7 @@ export class ClickRefiner {
 
   /** Prepares an image for a series of clicks. */
   setImage(image: ModelImage): void {
-    if (image.channels !== this.cfg.imageChannels) throw new AppError('invalid-argument', `The click model reads ${this.cfg.imageChannels}-channel images; this one has ${image.channels}.`);
+    if (image.channels !== this.config.imageChannels) throw new AppError('invalid-argument', `The click model reads ${this.config.imageChannels}-channel images; this one has ${image.channels}.`);
     this.image = image;
     this.empty = new Uint8Array(image.width * image.height);
   }

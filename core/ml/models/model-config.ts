@@ -6,6 +6,9 @@
  * Interactive models take 3 more input channels after the image: positive clicks, negative
  * clicks and the previous mask (RITM style).
  */
+import { AppError } from '../../api/errors';
+import type { ModelKind } from '../../api/types';
+
 export type ModelArch = 'attention-unet' | 'mobilenet-unet';
 
 export interface AttentionUNetOptions {
@@ -99,6 +102,33 @@ export function sizeMultiple(cfg: SegModelConfig): number {
 }
 
 /** Throws a readable error for an impossible configuration. */
+/** A stored model version as far as core/ml needs it: its id (for messages) and its config JSON. */
+export interface StoredModel {
+  id: number;
+  config: Readonly<Record<string, unknown>>;
+}
+
+/** Config JSON, validated and typed: the one place stored JSON becomes a SegModelConfig (RangeError if invalid). */
+export function parseModelConfig(json: Readonly<Record<string, unknown>>): SegModelConfig {
+  const cfg = json as unknown as SegModelConfig;
+  validateModelConfig(cfg);
+  return cfg;
+}
+
+/** A stored version's config, validated and typed (corrupt-data error if unusable). */
+export function modelConfigOf(v: StoredModel): SegModelConfig {
+  try {
+    return parseModelConfig(v.config);
+  } catch (e) {
+    throw new AppError('corrupt-data', `Model version ${v.id} has an unusable config: ${(e as Error).message}`);
+  }
+}
+
+/** The kind of model a config builds: the interactive variant refines one object from clicks. */
+export function modelKindOf(cfg: Pick<SegModelConfig, 'interactive'>): ModelKind {
+  return cfg.interactive ? 'clicks' : 'segmentation';
+}
+
 export function validateModelConfig(cfg: SegModelConfig): void {
   const bad = (m: string) => {
     throw new RangeError(`model config: ${m}`);

@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../core/api/errors';
 import { EventHub, type AppEvent } from '../../../core/api/events';
 import { LabelMap } from '../../../core/mask/label-map';
-import { ModelRepo } from '../../../core/ml/model-repo';
 import { createServices, type AppServices } from '../../../core/services/create-services';
 
 let tmp: string;
@@ -187,8 +186,8 @@ describe('model-assisted labeling services', () => {
     const q = await svc.impl.projects.create({ dir: path.join(tmp, 'q'), name: 'other', classes: [{ name: 'unrelated' }, { name: 'disc' }] });
     const imported = await svc.impl.models.importFile(q.id, file);
     expect(imported).toMatchObject({ name: v.name, arch: v.arch, isActive: false, kind: 'segmentation', images: null });
-    const repoA = new ModelRepo(svc.registry.get(pid).db);
-    const repoB = new ModelRepo(svc.registry.get(q.id).db);
+    const repoA = svc.registry.get(pid).models;
+    const repoB = svc.registry.get(q.id).models;
     expect(Buffer.from(repoB.getWeights(imported.id)).equals(Buffer.from(repoA.getWeights(v.id)))).toBe(true);
     expect((repoB.getVersion(imported.id).config as { classIds: number[] }).classIds).toEqual([q.classes.find((c) => c.name === 'disc')!.id]);
 

@@ -14,15 +14,15 @@ import { AppError } from '../../../core/api/errors';
 import { LabelMap } from '../../../core/mask/label-map';
 import { selectBackend } from '../../../core/ml/backend';
 import { predictImage } from '../../../core/ml/infer/predict-image';
-import { ModelRepo } from '../../../core/ml/model-repo';
 import { deserializeModel } from '../../../core/ml/models/serialize-model';
 import { runTraining } from '../../../core/ml/train/run-training';
-import { fixedSplit, splitHash, trainProjectModel, type TrainingRunner } from '../../../core/ml/train/train-project-model';
+import { fixedSplit, splitHash } from '../../../core/ml/train/fixed-split';
+import { decideActivation, trainProjectModel, type TrainingRunner } from '../../../core/services/training-service';
 import { loadSample, sampleFromLabelMap } from '../../../core/ml/train/training-sample';
 import { defaultTrainConfig, evaluateSegmentation } from '../../../core/ml/train/train';
 import type { SegModelConfig } from '../../../core/ml/models/model-config';
 import { ProjectStore } from '../../../core/store';
-import { blobSample } from './ml-fixtures';
+import { blobSample } from '../ml/ml-fixtures';
 
 let tmp: string;
 beforeAll(async () => {
@@ -85,7 +85,7 @@ describe('trainProjectModel', () => {
     const store = await makeProject('worker', 3, 1);
     const steps: number[] = [];
     const r = await trainProjectModel(store, { ...TINY, backend: 'wasm', onProgress: (p) => steps.push(p.step) });
-    const repo = new ModelRepo(store.db);
+    const repo = store.models;
     expect(r.activated).toBe(true);
     expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
     const run = repo.getRun(r.runId);
@@ -104,8 +104,8 @@ describe('trainProjectModel', () => {
 
   it('never activates a worse run, a failed run or a cancelled run', async () => {
     const store = await makeProject('rules', 3);
-    const repo = new ModelRepo(store.db);
-    const good = repo.createVersion({ name: 'good', arch: 'attention-unet', config: {}, weights: new Uint8Array([1]), metrics: { val: { iou: [0.99], meanIou: 0.99 } } }, { activate: true });
+    const repo = store.models;
+    const good = repo.createVersion({ name: 'good', arch: 'attention-unet', kind: 'segmentation', config: {}, weights: new Uint8Array([1]), metrics: { val: { iou: [0.99], meanIou: 0.99 } } }, { activate: true });
     const before = tf.memory().numTensors;
     const worse = await trainProjectModel(store, { ...TINY, runner: inProcess });
     expect(worse.activated).toBe(false);
@@ -130,7 +130,7 @@ describe('trainProjectModel', () => {
     expect(tf.memory().numTensors).toBe(before);
 
     // a better run does replace it
-    repo.createVersion({ name: 'weak', arch: 'attention-unet', config: {}, weights: new Uint8Array([1]), metrics: { val: { iou: [0], meanIou: 0 } } }, { activate: true });
+    repo.createVersion({ name: 'weak', arch: 'attention-unet', kind: 'segmentation', config: {}, weights: new Uint8Array([1]), metrics: { val: { iou: [0], meanIou: 0 } } }, { activate: true });
     const better = await trainProjectModel(store, { ...TINY, runner: inProcess });
     expect(better.activated).toBe(true);
     expect(repo.active()!.id).toBe(better.versionId);
@@ -139,7 +139,7 @@ describe('trainProjectModel', () => {
 
   it('compares a new run with the active model on the same validation images', async () => {
     const store = await makeProject('same-val', 4);
-    const repo = new ModelRepo(store.db);
+    const repo = store.models;
     const first = await trainProjectModel(store, { ...TINY, runner: inProcess });
     expect(first.activated).toBe(true);
     const activeModel = await deserializeModel(repo.getWeights(first.versionId));
@@ -173,15 +173,17 @@ describe('trainProjectModel', () => {
     one.close();
     const none = await makeProject('none', 0, 2);
     await expect(trainProjectModel(none, { ...TINY, runner: inProcess })).rejects.toThrow(/Label at least one image/);
-    expect(new ModelRepo(none.db).listRuns()).toEqual([]);
+    expect(none.models.listRuns()).toEqual([]);
     none.close();
   }, 60_000);
 
   it('stores click-refinement models without activating them', async () => {
     const store = await makeProject('clicks', 2);
     const r = await trainProjectModel(store, { ...TINY, interactive: true, train: { ...TINY.train, cropSize: 64 }, runner: inProcess });
-    const v = new ModelRepo(store.db).getVersion(r.versionId);
+    const v = store.models.getVersion(r.versionId);
     expect(v.arch).toBe('attention-unet+clicks');
+    expect(v.kind).toBe('clicks');
+    expect(store.models.latest('clicks')!.id).toBe(v.id);
     expect(v.isActive).toBe(false);
     expect((v.config as { refine?: unknown }).refine).toBeTruthy();
     store.close();
@@ -195,5 +197,20 @@ describe('corrected pixels', () => {
     const s = sampleFromLabelMap(1, { width: 4, height: 1, channels: 3, data: new Float32Array(12) }, final, { classIds: [9], correctedWeight: 4 }, proposal);
     expect([...s.labels]).toEqual([1, 1, 0, 0]);
     expect([...s.weights!]).toEqual([1, 4, 1, 4]);
+  });
+});
+
+describe('decideActivation', () => {
+  const active = { id: 1, name: 'a', arch: 'attention-unet', kind: 'segmentation' as const, config: {}, metrics: { val: { meanIou: 0.6 } }, backend: null, parentId: null, isActive: true, createdAt: '', weightsBytes: 1 };
+  it('never activates a click model; activates the first model; compares on the same images when it can', () => {
+    expect(decideActivation({ kind: 'clicks', active: null, newIou: 0.9, activeOnSameImages: null, valImages: 2 }).activate).toBe(false);
+    expect(decideActivation({ kind: 'segmentation', active: null, newIou: null, activeOnSameImages: null, valImages: 0 })).toEqual({ activate: true, activation: 'no model was active' });
+    expect(decideActivation({ kind: 'segmentation', active, newIou: null, activeOnSameImages: null, valImages: 0 }).activate).toBe(false);
+    // its own validation score (0.6) when the active one could not be scored on this run's images
+    expect(decideActivation({ kind: 'segmentation', active, newIou: 0.59, activeOnSameImages: null, valImages: 2 })).toEqual({ activate: false, activation: 'kept the active model: validation IoU 0.5900 < active 0.6000 (its own validation images)' });
+    // the same images take precedence over its stored score
+    expect(decideActivation({ kind: 'segmentation', active, newIou: 0.59, activeOnSameImages: 0.5, valImages: 1 })).toEqual({ activate: true, activation: "validation IoU 0.5900 >= active 0.5000 on this run's 1 validation image" });
+    expect(decideActivation({ kind: 'segmentation', active, newIou: 0.6, activeOnSameImages: null, valImages: 2 }).activate).toBe(true);
+    expect(decideActivation({ kind: 'segmentation', active: { ...active, metrics: {} }, newIou: 0.1, activeOnSameImages: null, valImages: 2 }).activation).toBe('the active model has no validation score');
   });
 });

@@ -1,18 +1,24 @@
 /**
- * Model versions and training runs of a project, on the tables of migration 0001
- * (model_version, training_run, training_metric, training_run_image). Uses the project's
- * better-sqlite3 connection (ProjectStore.db); multi-row changes run in one transaction.
+ * Model versions and training runs of a project (tables model_version, training_run,
+ * training_metric, training_run_image; a version's and a run's kind is a column since migration
+ * 0003). Multi-row changes run in one transaction. The store keeps a version's config as the
+ * JSON it was given; core/ml validates it into a typed model config (modelConfigOf).
  */
 import type Database from 'better-sqlite3';
 import { AppError } from '../api/errors';
+import { MODEL_KINDS, type ModelKind } from '../api/types';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** a model's config as stored: a JSON object (core/ml's modelConfigOf types and validates it) */
+export type StoredModelConfig = Readonly<Record<string, unknown>>;
 
 export interface ModelVersionRecord {
   id: number;
   name: string;
   arch: string;
-  config: Record<string, unknown>;
+  kind: ModelKind;
+  config: StoredModelConfig;
   metrics: Record<string, unknown>;
   backend: string | null;
   parentId: number | null;
@@ -24,6 +30,7 @@ export interface ModelVersionRecord {
 export interface NewModelVersion {
   name: string;
   arch: string;
+  kind: ModelKind;
   config: object;
   weights: Uint8Array;
   metrics: object;
@@ -33,6 +40,7 @@ export interface NewModelVersion {
 
 export interface TrainingRunRecord {
   id: number;
+  kind: ModelKind;
   status: RunStatus;
   config: Record<string, unknown>;
   backend: string | null;
@@ -55,6 +63,7 @@ interface DbVersion {
   id: number;
   name: string;
   arch: string;
+  kind: string;
   config: string;
   metrics: string;
   backend: string | null;
@@ -66,6 +75,7 @@ interface DbVersion {
 
 interface DbRun {
   id: number;
+  kind: string;
   status: RunStatus;
   config: string;
   backend: string | null;
@@ -86,13 +96,19 @@ const parse = (s: string): Record<string, unknown> => {
   }
 };
 
-const VERSION_COLS = 'id, name, arch, config, metrics, backend, parent_id, is_active, created_at, length(weights) AS weights_bytes';
+const VERSION_COLS = 'id, name, arch, kind, config, metrics, backend, parent_id, is_active, created_at, length(weights) AS weights_bytes';
+
+function toKind(k: string): ModelKind {
+  if ((MODEL_KINDS as readonly string[]).includes(k)) return k as ModelKind;
+  throw new AppError('corrupt-data', `A model version or run has the unknown kind "${k}" (this Maskwright knows ${MODEL_KINDS.join(', ')}).`);
+}
 
 function toVersion(r: DbVersion): ModelVersionRecord {
   return {
     id: r.id,
     name: r.name,
     arch: r.arch,
+    kind: toKind(r.kind),
     config: parse(r.config),
     metrics: parse(r.metrics),
     backend: r.backend,
@@ -106,6 +122,7 @@ function toVersion(r: DbVersion): ModelVersionRecord {
 function toRun(r: DbRun): TrainingRunRecord {
   return {
     id: r.id,
+    kind: toKind(r.kind),
     status: r.status,
     config: parse(r.config),
     backend: r.backend,
@@ -125,8 +142,8 @@ export class ModelRepo {
   createVersion(v: NewModelVersion, opts: { activate?: boolean } = {}): number {
     return this.db.transaction(() => {
       const info = this.db
-        .prepare('INSERT INTO model_version (name, arch, config, weights, metrics, backend, parent_id, is_active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)')
-        .run(v.name, v.arch, JSON.stringify(v.config), Buffer.from(v.weights.buffer, v.weights.byteOffset, v.weights.byteLength), JSON.stringify(v.metrics), v.backend ?? null, v.parentId ?? null, now());
+        .prepare('INSERT INTO model_version (name, arch, kind, config, weights, metrics, backend, parent_id, is_active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)')
+        .run(v.name, v.arch, toKind(v.kind), JSON.stringify(v.config), Buffer.from(v.weights.buffer, v.weights.byteOffset, v.weights.byteLength), JSON.stringify(v.metrics), v.backend ?? null, v.parentId ?? null, now());
       const id = Number(info.lastInsertRowid);
       if (opts.activate) this.setActive(id);
       return id;
@@ -139,8 +156,17 @@ export class ModelRepo {
     return toVersion(r);
   }
 
-  listVersions(): ModelVersionRecord[] {
-    return (this.db.prepare(`SELECT ${VERSION_COLS} FROM model_version ORDER BY id`).all() as DbVersion[]).map(toVersion);
+  listVersions(kind?: ModelKind): ModelVersionRecord[] {
+    const rows = kind
+      ? (this.db.prepare(`SELECT ${VERSION_COLS} FROM model_version WHERE kind = ? ORDER BY id`).all(kind) as DbVersion[])
+      : (this.db.prepare(`SELECT ${VERSION_COLS} FROM model_version ORDER BY id`).all() as DbVersion[]);
+    return rows.map(toVersion);
+  }
+
+  /** The newest version of a kind (the click model in use is the newest one), or null. */
+  latest(kind: ModelKind): ModelVersionRecord | null {
+    const r = this.db.prepare(`SELECT ${VERSION_COLS} FROM model_version WHERE kind = ? ORDER BY id DESC LIMIT 1`).get(kind) as DbVersion | undefined;
+    return r ? toVersion(r) : null;
   }
 
   /** The serialized weights (serializeModel bytes) of a version. */
@@ -156,10 +182,13 @@ export class ModelRepo {
     return r ? toVersion(r) : null;
   }
 
-  /** Makes `id` the active version (at most one is active). */
+  /** Makes `id` the active version (at most one is active; only a segmentation model pre-labels). */
   setActive(id: number): void {
     this.db.transaction(() => {
-      this.getVersion(id);
+      const v = this.getVersion(id);
+      if (v.kind !== 'segmentation') {
+        throw new AppError('invalid-argument', `"${v.name}" is a click-refinement model; only a segmentation model can pre-label. The newest click model is used for refinement.`);
+      }
       this.db.prepare('UPDATE model_version SET is_active = 0 WHERE is_active = 1 AND id <> ?').run(id);
       this.db.prepare('UPDATE model_version SET is_active = 1 WHERE id = ?').run(id);
     })();
@@ -186,11 +215,11 @@ export class ModelRepo {
 
   // ----- training runs -----
 
-  createRun(r: { config: object; backend?: string | null; baseVersionId?: number | null; images: { imageId: number; split: 'train' | 'val' }[] }): number {
+  createRun(r: { kind: ModelKind; config: object; backend?: string | null; baseVersionId?: number | null; images: { imageId: number; split: 'train' | 'val' }[] }): number {
     return this.db.transaction(() => {
       const info = this.db
-        .prepare("INSERT INTO training_run (status, config, backend, base_version_id, started_at) VALUES ('running', ?, ?, ?, ?)")
-        .run(JSON.stringify(r.config), r.backend ?? null, r.baseVersionId ?? null, now());
+        .prepare("INSERT INTO training_run (kind, status, config, backend, base_version_id, started_at) VALUES (?, 'running', ?, ?, ?, ?)")
+        .run(toKind(r.kind), JSON.stringify(r.config), r.backend ?? null, r.baseVersionId ?? null, now());
       const id = Number(info.lastInsertRowid);
       const ins = this.db.prepare('INSERT INTO training_run_image (run_id, image_id, split) VALUES (?, ?, ?)');
       for (const im of r.images) ins.run(id, im.imageId, im.split);
@@ -238,6 +267,21 @@ export class ModelRepo {
     this.db
       .prepare('UPDATE training_run SET status = ?, result_version_id = ?, error = ?, finished_at = ? WHERE id = ?')
       .run(r.status, r.resultVersionId ?? null, r.error ?? null, now(), runId);
+  }
+
+  /**
+   * Finished (done/reviewed) images that the latest running or succeeded run of this kind did
+   * not train or validate on: what automatic fine-tuning counts.
+   */
+  finishedSinceLastRun(kind: ModelKind): number {
+    const row = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM image WHERE status IN ('done', 'reviewed') AND id NOT IN (
+           SELECT image_id FROM training_run_image WHERE run_id = (
+             SELECT MAX(id) FROM training_run WHERE status IN ('running', 'succeeded') AND kind = ?))`,
+      )
+      .get(kind) as { n: number };
+    return row.n;
   }
 
   /** Runs left 'running' by a crash become 'failed' (call when a project opens). */

@@ -1,5 +1,5 @@
 /**
- * Trains a model on a project's labelled images and records the run:
+ * The training service: trains a model on a project's labelled images and records the run.
  *   1. the labelled images (annotation rows with at least one labelled pixel, or marked
  *      done/reviewed) are split into train/val by a fixed hash of the image id, so an image
  *      stays on the same side across runs (one labelled image: no validation);
@@ -12,22 +12,26 @@
  *      is written, the active model stays.
  * Pixels the person corrected in the latest accepted/partial model proposal weigh more.
  *
- * Click-refinement (interactive) models are stored as versions with arch '<arch>+clicks' and are
- * never activated: the schema has one active flag, which belongs to the pre-label model (see
- * latestClickModel).
+ * Click-refinement (interactive) models are stored as versions of kind 'clicks' (their arch keeps
+ * the '+clicks' suffix it always had) and are never activated: the one active flag belongs to the
+ * pre-label model; the newest click model refines (ModelRepo.latest('clicks')).
+ *
+ * core/ml computes (TrainingJob, configs); the store keeps the rows; the rule that decides which
+ * version pre-labels lives here (decideActivation).
  */
 import os from 'node:os';
-import { AppError } from '../../api/errors';
-import type { ProjectStore } from '../../store/project-store';
-import { LabelMap } from '../../mask/label-map';
-import type { BackendName } from '../backend';
-import { ModelRepo, type ModelVersionRecord } from '../model-repo';
-import { defaultModelConfig, type AttentionUNetOptions, type SegModelConfig } from '../models/model-config';
-import { projectModelDefaults } from '../models/project-defaults';
-import { defaultTrainConfig, type TrainConfig, type TrainProgress } from './train';
-import { TrainingJob } from './training-job';
-import type { TrainingOutcome, TrainingRequest } from './training-protocol';
-import type { SampleSpec } from './training-sample';
+import { AppError } from '../api/errors';
+import type { ModelKind } from '../api/types';
+import type { BackendName } from '../ml/backend';
+import { defaultModelConfig, modelConfigOf, modelKindOf, type AttentionUNetOptions, type SegModelConfig } from '../ml/models/model-config';
+import { projectModelDefaults } from '../ml/models/project-defaults';
+import { fixedSplit } from '../ml/train/fixed-split';
+import { defaultTrainConfig, type TrainConfig, type TrainProgress } from '../ml/train/train';
+import { TrainingJob } from '../ml/train/training-job';
+import type { TrainingOutcome, TrainingRequest } from '../ml/train/training-protocol';
+import type { SampleSpec } from '../ml/train/training-sample';
+import type { ModelVersionRecord } from '../store/model-repo';
+import type { ProjectStore } from '../store/project-store';
 
 export type TrainingRunner = (request: TrainingRequest, events: { onProgress: (p: TrainProgress) => void; onBackend: (name: string) => void; signal?: AbortSignal }) => Promise<TrainingOutcome>;
 
@@ -60,65 +64,13 @@ export interface ProjectTrainingResult {
   outcome: TrainingOutcome;
 }
 
-/** Stable pseudo-random position in [0,1) of an image id (the fixed split). */
-export function splitHash(imageId: number): number {
-  let h = Math.imul(imageId ^ 0x5bd1e995, 2654435761) >>> 0;
-  h ^= h >>> 15;
-  h = Math.imul(h, 2246822519) >>> 0;
-  h ^= h >>> 13;
-  return (h >>> 0) / 4294967296;
-}
-
-/** The fixed validation split (see the module comment). */
-export function fixedSplit(imageIds: readonly number[], valFraction = 0.2): { train: number[]; val: number[] } {
-  const ids = [...imageIds].sort((a, b) => a - b);
-  if (ids.length < 2) return { train: ids, val: [] };
-  let val = ids.filter((id) => splitHash(id) < valFraction);
-  // each image is in validation with p = valFraction (stable as images are added); when that
-  // leaves fewer than half the expected count (1 of 20 happens), the lowest-hash others join, so
-  // that a new version is not judged on one image. Those extras can change as images are added;
-  // the active model may then have trained on one, which errs toward keeping it.
-  const want = Math.max(1, Math.floor((ids.length * valFraction) / 2));
-  if (val.length < want) {
-    const inVal = new Set(val);
-    const rest = ids.filter((id) => !inVal.has(id)).sort((a, b) => splitHash(a) - splitHash(b));
-    val = [...val, ...rest.slice(0, want - val.length)].sort((a, b) => a - b);
-  }
-  if (val.length === ids.length) val = val.slice(0, -1);
-  const v = new Set(val);
-  return { train: ids.filter((id) => !v.has(id)), val };
-}
-
-interface LabelledImage {
-  imageId: number;
-  path: string;
-  labelMap: Uint8Array;
-  proposal: Uint8Array | null;
-}
+type LabelledImage = Omit<SampleSpec, 'split'>;
 
 function labelledImages(store: ProjectStore): LabelledImage[] {
-  const rows = store.db
-    .prepare(
-      `SELECT a.image_id AS imageId, a.label_map AS labelMap, i.status AS status,
-              (SELECT p.label_map FROM prediction p WHERE p.image_id = a.image_id AND p.state IN ('accepted', 'partial') ORDER BY p.id DESC LIMIT 1) AS proposal
-         FROM annotation a JOIN image i ON i.id = a.image_id ORDER BY a.image_id`,
-    )
-    .all() as { imageId: number; labelMap: Buffer; status: string; proposal: Buffer | null }[];
   const out: LabelledImage[] = [];
-  for (const r of rows) {
-    const blob = new Uint8Array(r.labelMap.buffer, r.labelMap.byteOffset, r.labelMap.byteLength);
-    let labelled = r.status === 'done' || r.status === 'reviewed';
-    if (!labelled) {
-      try {
-        labelled = LabelMap.decode(blob).ids.some((v) => v !== 0);
-      } catch {
-        labelled = false;
-      }
-    }
-    if (!labelled) continue;
-    const row = store.images.get(r.imageId);
-    if (!row) continue;
-    out.push({ imageId: r.imageId, path: row.path, labelMap: blob, proposal: r.proposal ? new Uint8Array(r.proposal.buffer, r.proposal.byteOffset, r.proposal.byteLength) : null });
+  for (const m of store.annotations.labelled()) {
+    const row = store.images.get(m.imageId);
+    if (row) out.push({ ...m, path: row.path });
   }
   return out;
 }
@@ -139,14 +91,46 @@ const valIou = (v: ModelVersionRecord | null): number | null => {
   return typeof m === 'number' && Number.isFinite(m) ? m : null;
 };
 
-/** The newest click-refinement version, if any. */
-export function latestClickModel(repo: ModelRepo): ModelVersionRecord | null {
-  const v = repo.listVersions().filter((x) => x.arch.endsWith('+clicks'));
-  return v.length ? v[v.length - 1]! : null;
+function usableConfig(v: ModelVersionRecord): SegModelConfig | undefined {
+  try {
+    return modelConfigOf(v);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What decides whether a new version replaces the active one. */
+export interface ActivationInput {
+  kind: ModelKind;
+  /** the active segmentation model when the run finished */
+  active: ModelVersionRecord | null;
+  /** the new version's validation IoU (null: no validation images) */
+  newIou: number | null;
+  /** the active model scored on this run's validation images (null: not comparable) */
+  activeOnSameImages: number | null;
+  valImages: number;
+}
+
+/**
+ * The activation rule: a click model is never activated; a segmentation model is activated when
+ * none is active, or when its validation IoU is at least the active one's, on this run's
+ * validation images where the active model could be scored on them, else on its own.
+ */
+export function decideActivation(a: ActivationInput): { activate: boolean; activation: string } {
+  if (a.kind !== 'segmentation') return { activate: false, activation: 'click-refinement models are not activated (the active flag belongs to the pre-label model)' };
+  if (!a.active) return { activate: true, activation: 'no model was active' };
+  if (a.newIou == null) return { activate: false, activation: 'kept the active model: this run has no validation score to compare' };
+  const sameImages = a.activeOnSameImages != null;
+  const oldIou = sameImages ? a.activeOnSameImages : valIou(a.active);
+  const on = sameImages ? ` on this run's ${a.valImages} validation image${a.valImages === 1 ? '' : 's'}` : ' (its own validation images)';
+  if (oldIou == null) return { activate: true, activation: 'the active model has no validation score' };
+  if (a.newIou >= oldIou) return { activate: true, activation: `validation IoU ${a.newIou.toFixed(4)} >= active ${oldIou.toFixed(4)}${on}` };
+  return { activate: false, activation: `kept the active model: validation IoU ${a.newIou.toFixed(4)} < active ${oldIou.toFixed(4)}${on}` };
 }
 
 export async function trainProjectModel(store: ProjectStore, opts: ProjectTrainingOptions = {}): Promise<ProjectTrainingResult> {
-  const repo = new ModelRepo(store.db);
+  const repo = store.models;
+  const kind: ModelKind = opts.interactive ? 'clicks' : 'segmentation';
   const images = labelledImages(store);
   if (!images.length) throw new AppError('invalid-argument', 'No image has a labelled mask yet. Label at least one image before training.');
   const classes = store.classes.list().sort((a, b) => a.index - b.index);
@@ -158,14 +142,14 @@ export async function trainProjectModel(store: ProjectStore, opts: ProjectTraini
   else if (typeof opts.baseVersionId === 'number') base = repo.getVersion(opts.baseVersionId);
   let modelConfig: SegModelConfig | undefined;
   if (base) {
-    modelConfig = base.config as unknown as SegModelConfig;
+    modelConfig = modelConfigOf(base);
     // a click model is class-agnostic (one object at a time); a segmentation model predicts these classes
     if (!opts.interactive && JSON.stringify(modelConfig.classIds) !== JSON.stringify(classIds)) {
       throw new AppError('invalid-argument', `Model version ${base.id} was trained for other classes; train a fresh model instead.`);
     }
-    if (Boolean(modelConfig.interactive) !== Boolean(opts.interactive)) throw new AppError('invalid-argument', `Model version ${base.id} is ${modelConfig.interactive ? '' : 'not '}a click-refinement model.`);
+    if (base.kind !== kind) throw new AppError('invalid-argument', `Model version ${base.id} is ${base.kind === 'clicks' ? '' : 'not '}a click-refinement model.`);
   }
-  const defaults = projectModelDefaults(opts.interactive ? 'clicks' : 'segmentation');
+  const defaults = projectModelDefaults(kind);
   const { workers: defaultWorkers, ...defaultRecipe } = defaults.train;
   if (!base) {
     const patch = { ...defaults.model, ...opts.model, unet: { ...defaults.model.unet, ...opts.model?.unet } };
@@ -180,13 +164,15 @@ export async function trainProjectModel(store: ProjectStore, opts: ProjectTraini
   const valSet = new Set(split.val);
   const specs: SampleSpec[] = images.map((i) => ({ imageId: i.imageId, path: i.path, labelMap: i.labelMap, proposal: i.proposal, split: valSet.has(i.imageId) ? 'val' : 'train' }));
   const runId = repo.createRun({
+    kind,
     config: { train: { ...trainConfig, model: undefined, workers }, model: modelConfig },
     baseVersionId: base?.id ?? null,
     images: specs.map((s) => ({ imageId: s.imageId, split: s.split })),
   });
   // the active model is scored on this run's validation images too: both on the same images
   const activeAtStart = opts.interactive ? null : repo.active();
-  const activeCfg = activeAtStart?.config as unknown as SegModelConfig | undefined;
+  // an active model whose config cannot be read is not scored here (it is compared by its stored metrics)
+  const activeCfg = activeAtStart ? usableConfig(activeAtStart) : undefined;
   const comparable =
     activeCfg != null &&
     split.val.length > 0 &&
@@ -219,30 +205,25 @@ export async function trainProjectModel(store: ProjectStore, opts: ProjectTraini
     throw err;
   }
 
-  const interactive = Boolean(outcome.modelConfig.interactive);
+  const outKind = modelKindOf(outcome.modelConfig);
+  const interactive = outKind === 'clicks';
   const active = repo.active();
-  const newIou = outcome.val?.meanIou ?? null;
   // the same validation images for both when the active model could be scored in the run
   const sameImages = comparable && outcome.compareVal != null && active?.id === activeAtStart?.id;
-  const oldIou = sameImages ? outcome.compareVal!.meanIou : valIou(active);
-  const on = sameImages ? ` on this run's ${outcome.valImages.length} validation image${outcome.valImages.length === 1 ? '' : 's'}` : ' (its own validation images)';
-  let activate = false;
-  let activation: string;
-  if (interactive) activation = 'click-refinement models are not activated (the active flag belongs to the pre-label model)';
-  else if (!active) {
-    activate = true;
-    activation = 'no model was active';
-  } else if (newIou == null) activation = 'kept the active model: this run has no validation score to compare';
-  else if (oldIou == null || newIou >= oldIou) {
-    activate = true;
-    activation = oldIou == null ? 'the active model has no validation score' : `validation IoU ${newIou.toFixed(4)} >= active ${oldIou.toFixed(4)}${on}`;
-  } else activation = `kept the active model: validation IoU ${newIou.toFixed(4)} < active ${oldIou.toFixed(4)}${on}`;
+  const { activate, activation } = decideActivation({
+    kind: outKind,
+    active,
+    newIou: outcome.val?.meanIou ?? null,
+    activeOnSameImages: sameImages ? outcome.compareVal!.meanIou : null,
+    valImages: outcome.valImages.length,
+  });
 
   const versionId = store.transaction(() => {
     const id = repo.createVersion(
       {
         name: opts.name ?? `${interactive ? 'Click model' : 'Model'} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
         arch: interactive ? `${outcome.modelConfig.arch}+clicks` : outcome.modelConfig.arch,
+        kind: outKind,
         config: outcome.modelConfig,
         weights: outcome.weights,
         metrics: {
