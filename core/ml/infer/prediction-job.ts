@@ -1,13 +1,12 @@
 /**
- * Main-side handle of batch pre-labelling in a worker thread (the same worker script as
- * training): per-image results and progress come back as events, cancel() stops between
- * images, `done` resolves with the summary or rejects with an AppError ('cancelled' when
- * cancelled).
+ * Main-side handle of batch pre-labelling in the ML worker thread (MlWorkerJob, the same worker
+ * script as training): per-image results and progress come back as events, cancel() stops
+ * between images, `done` resolves with the summary or rejects with an AppError ('cancelled'
+ * when cancelled).
  */
-import { Worker } from 'node:worker_threads';
 import { AppError } from '../../api/errors';
-import { resolveTrainingWorker, type WorkerEntry } from '../train/training-job';
-import type { FromWorker, PredictedImage, PredictionRequest, ToWorker } from '../train/training-protocol';
+import { MlWorkerJob, resolveMlWorker, type WorkerEntry } from '../ml-worker-job';
+import type { PredictedImage, PredictionRequest } from '../train/training-protocol';
 
 export interface PredictionJobEvents {
   onBackend?: (name: string, summary: string) => void;
@@ -15,44 +14,34 @@ export interface PredictionJobEvents {
   onError?: (id: number, error: AppError, done: number, total: number) => void;
 }
 
+export type PredictionSummary = { done: number; failed: number; ms: number };
+
 export class PredictionJob {
-  readonly done: Promise<{ done: number; failed: number; ms: number }>;
-  private readonly worker: Worker;
-  private finished = false;
-  private cancelRequested = false;
+  readonly done: Promise<PredictionSummary>;
+  private readonly job: MlWorkerJob<PredictionSummary>;
 
   private constructor(request: PredictionRequest, events: PredictionJobEvents, entry: WorkerEntry) {
-    this.worker = new Worker(entry.file, { eval: entry.eval });
-    this.done = new Promise((resolve, reject) => {
-      const finish = (fn: () => void) => {
-        if (this.finished) return;
-        this.finished = true;
-        fn();
-        void this.worker.terminate();
-      };
-      const cancelled = () => new AppError('cancelled', 'Batch prediction was cancelled.');
-      this.worker.on('message', (m: FromWorker) => {
+    this.job = new MlWorkerJob<PredictionSummary>({
+      what: 'Batch prediction',
+      noun: 'prediction',
+      workers: 1,
+      entry,
+      onMessage: (m, _rank, ctl) => {
         if (m.type === 'backend') events.onBackend?.(m.name, m.summary);
         else if (m.type === 'predicted') events.onResult?.(m.image, m.done, m.total);
         else if (m.type === 'predict-failed') events.onError?.(m.id, new AppError(m.error.code, m.error.message, m.error.details), m.done, m.total);
-        else if (m.type === 'predict-done') finish(() => resolve({ done: m.done, failed: m.failed, ms: m.ms }));
-        else if (m.type === 'error') finish(() => reject(m.cancelled || this.cancelRequested ? cancelled() : new AppError(m.error.code, m.error.message, m.error.details)));
-      });
-      this.worker.on('error', (e) => finish(() => reject(new AppError('internal', `The prediction worker crashed: ${e.message}`))));
-      this.worker.on('exit', (code) => finish(() => reject(this.cancelRequested ? cancelled() : new AppError('internal', `The prediction worker exited (code ${code}) before finishing.`))));
+        else if (m.type === 'predict-done') ctl.resolve({ done: m.done, failed: m.failed, ms: m.ms });
+      },
     });
-    const msg: ToWorker = { type: 'predict', request };
-    this.worker.postMessage(msg);
+    this.done = this.job.done;
+    this.job.post(0, { type: 'predict', request });
   }
 
   static start(request: PredictionRequest, events: PredictionJobEvents = {}, opts: { entry?: WorkerEntry } = {}): PredictionJob {
-    return new PredictionJob(request, events, opts.entry ?? resolveTrainingWorker());
+    return new PredictionJob(request, events, opts.entry ?? resolveMlWorker());
   }
 
   cancel(): void {
-    if (this.finished) return;
-    this.cancelRequested = true;
-    const msg: ToWorker = { type: 'cancel' };
-    this.worker.postMessage(msg);
+    this.job.cancel();
   }
 }

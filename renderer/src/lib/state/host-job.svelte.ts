@@ -4,8 +4,9 @@
  * failed). Progress and the result arrive as events, which may come before the start call has
  * answered with the job id. Jobs of the same project started elsewhere (another window) are
  * adopted, so the status bar shows them too. A subclass says how to start and cancel a job, which
- * events to follow and, optionally, how to poll for the result so a missed event (a dropped
- * WebSocket) cannot leave the UI spinning.
+ * events to follow and, optionally, how to fetch a finished job's result: after a reconnect
+ * (events may have been missed while the WebSocket was down) the owner calls resync(), so a
+ * missed finish event cannot leave the UI spinning. Events drive everything else; nothing polls.
  */
 import { AppError } from '../../../../core/api/errors';
 
@@ -21,8 +22,6 @@ export interface HostJobHandlers<Progress, Result> {
   onfinish?: (r: Result) => void;
   onprogress?: (p: Progress) => void;
 }
-
-const POLL_MS = 2000;
 
 export abstract class HostJob<Args, Progress extends HostJobEvent, Result extends HostJobEvent> {
   readonly projectId: string;
@@ -42,7 +41,6 @@ export abstract class HostJob<Args, Progress extends HostJobEvent, Result extend
   #early = new Map<string, Result>();
   /** jobs already finished; late events for them are ignored */
   #finishedIds = new Set<string>();
-  #pollTimer: ReturnType<typeof setInterval> | null = null;
   #unsubscribe: (() => void)[] = [];
 
   constructor(projectId: string, handlers: HostJobHandlers<Progress, Result> = {}) {
@@ -63,7 +61,7 @@ export abstract class HostJob<Args, Progress extends HostJobEvent, Result extend
   protected failureOf(_result: Result): AppError | null {
     return null;
   }
-  /** the result of a job if it has finished; when given, a running job is polled with it */
+  /** the result of a job if it has finished (null while it runs); used by resync() */
   protected fetchResult?(jobId: string): Promise<Result | null>;
 
   get phase(): HostJobPhase {
@@ -101,7 +99,6 @@ export abstract class HostJob<Args, Progress extends HostJobEvent, Result extend
 
   dispose(): void {
     for (const u of this.#unsubscribe.splice(0)) u();
-    this.#stopPolling();
   }
 
   async start(args: Args): Promise<void> {
@@ -122,7 +119,6 @@ export abstract class HostJob<Args, Progress extends HostJobEvent, Result extend
       const early = this.#early.get(jobId);
       this.#early.clear();
       if (early) this.#finish(early);
-      else this.#startPolling();
     } catch (err) {
       this.#error = AppError.from(err);
       this.#phase = 'failed';
@@ -135,7 +131,7 @@ export abstract class HostJob<Args, Progress extends HostJobEvent, Result extend
     this.#cancelling = true;
     try {
       await this.abort(id);
-      void this.#poll(); // the finish event follows; don't wait for the next tick
+      void this.resync(); // the finish event follows; a job that already ended answers now
     } catch (err) {
       this.#cancelling = false;
       this.#error = AppError.from(err);
@@ -167,7 +163,6 @@ export abstract class HostJob<Args, Progress extends HostJobEvent, Result extend
       this.#error = null;
       this.#cancelling = false;
       this.#startedAt = performance.now();
-      this.#startPolling();
     }
     this.#progress = p;
     this.#now = performance.now();
@@ -185,7 +180,6 @@ export abstract class HostJob<Args, Progress extends HostJobEvent, Result extend
 
   #finish(r: Result): void {
     this.#finishedIds.add(r.jobId);
-    this.#stopPolling();
     this.#result = r;
     this.#cancelling = false;
     const failure = this.failureOf(r);
@@ -194,24 +188,15 @@ export abstract class HostJob<Args, Progress extends HostJobEvent, Result extend
     this.#onfinish(r);
   }
 
-  #startPolling(): void {
-    this.#stopPolling();
-    if (this.fetchResult) this.#pollTimer = setInterval(() => void this.#poll(), POLL_MS);
-  }
-
-  #stopPolling(): void {
-    if (this.#pollTimer) clearInterval(this.#pollTimer);
-    this.#pollTimer = null;
-  }
-
-  async #poll(): Promise<void> {
+  /** Asks the host whether the running job has finished (after a reconnect: its finish event may be lost). */
+  async resync(): Promise<void> {
     const id = this.#jobId;
     if (!id || this.#phase !== 'running' || !this.fetchResult) return;
     try {
       const r = await this.fetchResult(id);
       if (r && this.#phase === 'running' && this.#jobId === id) this.#finish(r);
     } catch {
-      /* host unreachable for a moment: the next tick tries again */
+      /* host unreachable for a moment: the next reconnect resyncs again */
     }
   }
 }

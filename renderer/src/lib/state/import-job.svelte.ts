@@ -1,8 +1,8 @@
 /**
  * The import of one project as the UI sees it: idle -> starting -> running ->
- * finished (or failed). Progress and the report arrive as events; while a job
- * runs it also polls `imports.report` so a missed event (a dropped WebSocket)
- * cannot leave the dialog spinning. Jobs started by another window on the same
+ * finished (or failed). Progress and the report arrive as events; after a
+ * reconnect resync() asks `imports.report`, so a missed event (a dropped
+ * WebSocket) cannot leave the dialog spinning. Jobs started by another window on the same
  * project are adopted, so the status bar shows them too. The mechanism is
  * HostJob's.
  */

@@ -3,8 +3,8 @@
  * The training of one project as the UI sees it: idle -> starting -> running -> finished / failed.
  * Progress arrives as training.* events; a panel opened mid-run (or a window reconnected after a
  * drop) rebuilds the whole curve from `training.status`. Runs started elsewhere (another window,
- * the automatic mode) are adopted. While a run goes on it also polls `training.status`, so a
- * missed finish event cannot leave the panel spinning.
+ * the automatic mode) are adopted. Nothing polls: after a reconnect the owner calls sync(), which
+ * ends a run whose finish event was lost while the connection was down.
  *
  * Progress points are kept in a plain array (a run can send thousands) and a revision counter is
  * what the UI reacts to; readers take `points` after reading `revision`.
@@ -36,8 +36,6 @@ export function readVal(v: Record<string, unknown> | null | undefined): ValView 
   return { meanIou: mean ?? (perClass.length ? perClass.reduce((a, b) => a + b, 0) / perClass.length : null), perClass };
 }
 
-const POLL_MS = 3000;
-
 function nowIso(): string {
   const d = new Date();
   return d.toISOString();
@@ -64,8 +62,6 @@ export class TrainingSession {
   #last = $state.raw<TrainingProgressEvent | null>(null);
   #points: TrainingProgressEvent[] = [];
 
-  #pollTimer: ReturnType<typeof setInterval> | null = null;
-  #nullPolls = 0;
   #unsubscribe: (() => void)[] = [];
   #finishedIds = new Set<string>();
   /** a finish that came before training.start answered */
@@ -166,7 +162,6 @@ export class TrainingSession {
 
   dispose(): void {
     for (const u of this.#unsubscribe.splice(0)) u();
-    this.#stopPolling();
   }
 
   /** adopts the run in progress (with every point so far), if any */
@@ -181,12 +176,11 @@ export class TrainingSession {
         this.#log = this.#log.filter((l) => !l.text.startsWith('Validation'));
         for (const p of s.progress) this.#logVal(p);
         this.#revision++;
-        this.#startPolling();
       } else if (this.#phase === 'running') {
-        // finished while we were not listening: the versions list shows the result
-        this.#stopPolling();
+        // finished while we were not listening (its finish event is lost): the caller refreshes versions
         this.#phase = 'finished';
         this.#addLog('info', 'The run has ended.');
+        if (this.#jobId) this.#onfinish({ jobId: this.#jobId, projectId: this.projectId, ok: true, cancelled: false });
       }
     } catch {
       /* status not available (older host) or unreachable: events still drive the panel */
@@ -233,7 +227,6 @@ export class TrainingSession {
       if (this.#jobId !== jobId) this.#begin(jobId, Boolean(opts.interactive), false, nowIso(), true);
       this.#early = null;
       if (early && early.jobId === jobId) this.#end(early);
-      else if (this.phase === 'running') this.#startPolling();
     } catch (err) {
       this.#error = AppError.from(err);
       this.#phase = 'failed';
@@ -280,7 +273,6 @@ export class TrainingSession {
     }
     if (this.active && this.#jobId === e.jobId) return;
     this.#begin(e.jobId, e.interactive, e.auto, e.startedAt, false);
-    this.#startPolling();
   }
 
   #handleProgress(p: TrainingProgressEvent): void {
@@ -289,7 +281,6 @@ export class TrainingSession {
     else if (!this.active || this.#jobId !== p.jobId) {
       // a run we did not see start: follow it and fetch what came before
       this.#begin(p.jobId, false, false, nowIso(), false);
-      this.#startPolling();
       void this.sync();
     }
     const prev = this.#points.at(-1);
@@ -311,7 +302,6 @@ export class TrainingSession {
 
   #end(f: TrainingFinishEvent): void {
     this.#finishedIds.add(f.jobId);
-    this.#stopPolling();
     this.#jobId = f.jobId;
     this.#finish = f;
     this.#cancelling = false;
@@ -334,34 +324,5 @@ export class TrainingSession {
 
   #addLog(tone: TrainingLogLine['tone'], text: string): void {
     this.#log = [...this.#log, { at: Date.now(), tone, text }].slice(-200);
-  }
-
-  #startPolling(): void {
-    this.#stopPolling();
-    this.#nullPolls = 0;
-    this.#pollTimer = setInterval(() => void this.#poll(), POLL_MS);
-  }
-
-  #stopPolling(): void {
-    if (this.#pollTimer) clearInterval(this.#pollTimer);
-    this.#pollTimer = null;
-  }
-
-  async #poll(): Promise<void> {
-    if (this.#phase !== 'running') return;
-    try {
-      const s = await this.#client.training.status(this.projectId);
-      this.#nullPolls = s === null ? this.#nullPolls + 1 : 0;
-      // twice in a row: the finish event may simply be on its way the first time
-      if (this.#nullPolls >= 2 && this.#phase === 'running') {
-        // the run ended and its finish event was missed; the caller refreshes versions
-        this.#stopPolling();
-        this.#phase = 'finished';
-        this.#addLog('info', 'The run has ended.');
-        if (this.#jobId) this.#onfinish({ jobId: this.#jobId, projectId: this.projectId, ok: true, cancelled: false });
-      }
-    } catch {
-      /* not available or unreachable for a moment */
-    }
   }
 }
