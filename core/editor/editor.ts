@@ -17,6 +17,7 @@ import { PolygonTool } from './tools/polygon-tool';
 import { PanTool, SelectTool } from './tools/select-tool';
 import { AcceptBrushTool } from './tools/accept-brush-tool';
 import { RefineTool } from './tools/refine-tool';
+import { editorToolForKey } from './tool-registry';
 import type { MaskCrop } from './object-crop';
 import { placeObject } from './object-crop';
 import type { ProposalLayer } from './proposal-layer';
@@ -223,9 +224,9 @@ export class Editor implements ToolHost {
       return false;
     }
     if (e.alt) return false;
-    const byKey: Record<string, ToolName> = { b: 'brush', e: 'eraser', p: 'polygon', f: 'fill', w: 'wand', v: 'select', h: 'pan' };
-    if (byKey[k]) {
-      this.setTool(byKey[k]);
+    const tool = e.shift ? null : editorToolForKey(k);
+    if (tool) {
+      this.setTool(tool);
       return true;
     }
     if (k === '[') return this.setBrushRadius(this.#brushRadiusPx / 1.25), true;

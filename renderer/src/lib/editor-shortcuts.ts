@@ -1,4 +1,5 @@
-/** Every shortcut of the editor, in one place: the help overlay lists exactly this. */
+/** Every shortcut of the editor, in one place: the help overlay lists exactly this (tools from core/editor/tool-registry.ts). */
+import { TOOLS, type ToolSpec } from '../../../core/editor/tool-registry';
 import { isMac } from './format';
 
 export interface Shortcut {
@@ -11,19 +12,23 @@ export interface ShortcutGroup {
   items: Shortcut[];
 }
 
+/** the help line of a tool: its hotkey as typed, and its help text */
+export function toolShortcut(t: ToolSpec): Shortcut {
+  const k = t.hotkey.key.toUpperCase();
+  return { keys: [t.hotkey.shift ? `Shift+${k}` : k], what: t.help };
+}
+
+export function toolShortcuts(group: ToolSpec['helpGroup']): Shortcut[] {
+  return TOOLS.filter((t) => t.helpGroup === group).map(toolShortcut);
+}
+
 export function editorShortcuts(): ShortcutGroup[] {
   const mod = isMac() ? '⌘' : 'Ctrl';
   return [
     {
       title: 'Tools',
       items: [
-        { keys: ['B'], what: 'Brush' },
-        { keys: ['E'], what: 'Eraser' },
-        { keys: ['P'], what: 'Polygon — click points; Enter, double-click or the first point closes; Backspace removes a point' },
-        { keys: ['F'], what: 'Fill the clicked region (Alt+click clears it)' },
-        { keys: ['W'], what: 'Magic wand — region of similar colour' },
-        { keys: ['V'], what: 'Select an instance' },
-        { keys: ['H'], what: 'Pan' },
+        ...toolShortcuts('Tools'),
         { keys: ['[', ']'], what: 'Brush smaller / larger' },
       ],
     },

@@ -1,5 +1,5 @@
 /** The editor's model-assistance shortcuts (proposal, click-to-refine), listed by the help overlay. */
-import type { ShortcutGroup } from '../../lib/editor-shortcuts';
+import { toolShortcuts, type ShortcutGroup } from '../../lib/editor-shortcuts';
 
 export function assistShortcuts(): ShortcutGroup {
   return {
@@ -7,10 +7,9 @@ export function assistShortcuts(): ShortcutGroup {
     items: [
       { keys: ['A'], what: 'Accept the whole proposal (only onto unlabeled pixels; one undo step)' },
       { keys: ['V', 'click'], what: 'Select tool: a click on a proposal accepts that object' },
-      { keys: ['Shift+A'], what: 'Accept brush — paint over the proposal to accept what is under it' },
       { keys: ['Shift+X'], what: 'Reject the proposal' },
       { keys: ['U'], what: 'Uncertainty heatmap on / off' },
-      { keys: ['R'], what: 'Click to refine — left click adds, right click or Alt+click removes' },
+      ...toolShortcuts('Model assistance'),
       { keys: ['Enter'], what: 'Refine: accept the object (a new instance of the current class)' },
       { keys: ['Backspace'], what: 'Refine: take the last click back' },
       { keys: ['Esc'], what: 'Refine: cancel the object' },

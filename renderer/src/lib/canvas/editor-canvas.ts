@@ -15,6 +15,7 @@
  * requestAnimationFrame callback per frame.
  */
 import type { Editor, EditorChange } from '../../../../core/editor/editor';
+import { toolSpec } from '../../../../core/editor/tool-registry';
 import type { PolygonTool } from '../../../../core/editor/tools/polygon-tool';
 import type { AcceptBrushTool } from '../../../../core/editor/tools/accept-brush-tool';
 import type { RefineObject, RefineTool } from '../../../../core/editor/tools/refine-tool';
@@ -686,7 +687,7 @@ export class EditorCanvas {
     }
     if (ed.tool === 'refine') this.#drawRefine(ctx, ed.tools.refine as RefineTool);
     if (ed.tool === 'accept') this.#drawAcceptBrush(ctx, ed.tools.accept as AcceptBrushTool, ed.brushRadiusPx * v.scale);
-    if (p && (ed.tool === 'brush' || ed.tool === 'eraser' || ed.tool === 'accept')) {
+    if (p && toolSpec(ed.tool).brushSized) {
       const r = ed.brushRadiusPx * v.scale;
       ctx.lineWidth = 1;
       if (r >= 3) {
@@ -761,10 +762,7 @@ export class EditorCanvas {
     else if (ed) {
       const path = ed.statePath;
       if (path === 'pan.panning') cursor = 'grabbing';
-      else if (ed.tool === 'pan') cursor = 'grab';
-      else if (ed.tool === 'brush' || ed.tool === 'eraser' || ed.tool === 'accept') cursor = 'none';
-      else if (ed.tool === 'select') cursor = 'default';
-      else cursor = 'crosshair';
+      else cursor = toolSpec(ed.tool).cursor;
     }
     if (this.#overlayCanvas.style.cursor !== cursor) this.#overlayCanvas.style.cursor = cursor;
   }
