@@ -14,21 +14,6 @@ export const MODEL_FILE_MAGIC = 'MWMODEL1';
 export const MODEL_FILE_EXT = '.mwmodel';
 const MAX_HEADER = 16 * 1024 * 1024;
 
-interface ModelFileHeader {
-  format: 'maskwright-model';
-  version: 1;
-  name: string;
-  arch: string;
-  config: Readonly<Record<string, unknown>>;
-  metrics: Readonly<Record<string, unknown>>;
-  backend: string | null;
-  createdAt: string;
-  /** class name of each entry of config.classIds, in order */
-  classNames: string[];
-  weightsSha256: string;
-  weightsBytes: number;
-}
-
 /** What a model file is written from: a stored model version. */
 export interface ModelFileSource {
   id: number;
@@ -38,6 +23,15 @@ export interface ModelFileSource {
   metrics: Readonly<Record<string, unknown>>;
   backend: string | null;
   createdAt: string;
+}
+
+interface ModelFileHeader extends Omit<ModelFileSource, 'id'> {
+  format: 'maskwright-model';
+  version: 1;
+  /** class name of each entry of config.classIds, in order */
+  classNames: string[];
+  weightsSha256: string;
+  weightsBytes: number;
 }
 
 /** What a model file reads back as: a new version for this project (the store writes it). */

@@ -55,20 +55,8 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
 
   const versionInfo = (v: ModelVersionRecord, repo: ModelRepo): ModelVersionInfo => {
     const run = repo.producingRun(v.id);
-    return {
-      id: v.id,
-      name: v.name,
-      arch: v.arch,
-      isActive: v.isActive,
-      createdAt: v.createdAt,
-      backend: v.backend,
-      parentId: v.parentId,
-      metrics: v.metrics,
-      weightsBytes: v.weightsBytes,
-      kind: v.kind,
-      images: run ? run.images : null,
-      durationMs: run?.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
-    };
+    const { config: _config, ...shown } = v;
+    return { ...shown, images: run ? run.images : null, durationMs: run?.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null };
   };
 
   const startJob = (run: (ac: AbortController, jobId: string) => Promise<void>): { jobId: string } => {
@@ -220,19 +208,9 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
       },
       async runs(pid) {
         const repo = registry.get(pid).models;
-        return repo.listRuns().map((r) => {
+        return repo.listRuns().map(({ kind: _kind, config: _config, ...r }) => {
           const imgs = repo.runImages(r.id);
-          return {
-            id: r.id,
-            status: r.status,
-            backend: r.backend,
-            baseVersionId: r.baseVersionId,
-            resultVersionId: r.resultVersionId,
-            error: r.error,
-            startedAt: r.startedAt,
-            finishedAt: r.finishedAt,
-            images: { train: imgs.filter((i) => i.split === 'train').length, val: imgs.filter((i) => i.split === 'val').length },
-          };
+          return { ...r, images: { train: imgs.filter((i) => i.split === 'train').length, val: imgs.filter((i) => i.split === 'val').length } };
         });
       },
     },

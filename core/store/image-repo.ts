@@ -3,18 +3,10 @@ import type Database from 'better-sqlite3';
 import type { ImageListPage, ImageListQuery, ImageRow, ImageStatus, StorageMode } from '../api/types';
 import { IMAGE_STATUSES } from '../api/types';
 
-export interface NewImage {
-  fileName: string;
+/** an image to insert: the row the API shows (less what the store assigns), plus its EXIF orientation and thumbnail */
+export interface NewImage extends Omit<ImageRow, 'id' | 'status' | 'addedAt'> {
   /** absolute for 'reference'; relative to the project folder for 'copy' */
   path: string;
-  storage: StorageMode;
-  hash: string;
-  sizeBytes: number;
-  format: string;
-  width: number;
-  height: number;
-  bitDepth: number;
-  channels: number;
   orientation: number;
   thumbPath: string | null;
 }

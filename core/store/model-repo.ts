@@ -6,25 +6,16 @@
  */
 import type Database from 'better-sqlite3';
 import { AppError } from '../api/errors';
-import { MODEL_KINDS, type ModelKind } from '../api/types';
+import { MODEL_KINDS, type ModelKind, type ModelVersionInfo, type TrainingRunInfo } from '../api/types';
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type RunStatus = TrainingRunInfo['status'];
 
 /** a model's config as stored: a JSON object (core/ml's modelConfigOf types and validates it) */
 export type StoredModelConfig = Readonly<Record<string, unknown>>;
 
-export interface ModelVersionRecord {
-  id: number;
-  name: string;
-  arch: string;
-  kind: ModelKind;
+/** a stored version: what the API shows of it (less its run's figures), plus its config */
+export interface ModelVersionRecord extends Omit<ModelVersionInfo, 'images' | 'durationMs'> {
   config: StoredModelConfig;
-  metrics: Record<string, unknown>;
-  backend: string | null;
-  parentId: number | null;
-  isActive: boolean;
-  createdAt: string;
-  weightsBytes: number;
 }
 
 export interface NewModelVersion {
@@ -38,17 +29,10 @@ export interface NewModelVersion {
   parentId?: number | null;
 }
 
-export interface TrainingRunRecord {
-  id: number;
+/** a stored run: what the API shows of it (less its image counts), plus its kind and config */
+export interface TrainingRunRecord extends Omit<TrainingRunInfo, 'images'> {
   kind: ModelKind;
-  status: RunStatus;
   config: Record<string, unknown>;
-  backend: string | null;
-  baseVersionId: number | null;
-  resultVersionId: number | null;
-  error: string | null;
-  startedAt: string;
-  finishedAt: string | null;
 }
 
 export interface TrainingMetricRow {
