@@ -10,6 +10,7 @@ export { toModelImage, normalizeInput, prepareModelImage, type ModelImage, type 
 export { train, defaultTrainConfig, type TrainConfig, type TrainData, type TrainProgress, type TrainResult, type ValMetrics } from './train/train';
 export { TrainingJob, resolveTrainingWorker } from './train/training-job';
 export { PredictionJob } from './infer/prediction-job';
+export { RefineWorker, type RefinedObject } from './infer/refine-worker';
 export type { TrainingRequest, TrainingOutcome } from './train/training-protocol';
 export { runTraining } from './train/run-training';
 export { fixedSplit, splitHash } from './train/fixed-split';

@@ -10,7 +10,6 @@ import type { ServiceImpl } from '../api/contract';
 import { AppError } from '../api/errors';
 import type { Emit } from '../api/events';
 import type { AutoTrainSettings, ModelVersionInfo, PrelabelFinishEvent, SavingsReport, SavingsVersion, TrainingOptions, TrainingProgressEvent, TrainingStatus } from '../api/types';
-import { decodeImage } from '../imaging/decode-image';
 import { decodeLabelMap, maskAgreement } from '../mask';
 import { maskBox } from '../ml/clicks/zoom-window';
 import type * as MlIndex from '../ml/index';
@@ -46,11 +45,10 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
   /** the run in progress per project (one at a time: the CPU is shared anyway) */
   const training = new Map<string, TrainingStatus>();
   /** click refinement: the loaded click model per project and the prepared image */
-  const refiners = new Map<string, { versionId: number; refiner: MlIndex.ClickRefiner; imageId: number | null }>();
-  let backendReady: Promise<unknown> | undefined;
-  const ensureBackend = async (m: MlModule) => {
-    backendReady ??= m.selectBackend();
-    await backendReady;
+  const refiners = new Map<string, { versionId: number; worker: MlIndex.RefineWorker }>();
+  const closeRefiner = (pid: string) => {
+    void refiners.get(pid)?.worker.dispose();
+    refiners.delete(pid);
   };
 
   const versionInfo = (v: ModelVersionRecord, repo: ModelRepo): ModelVersionInfo => {
@@ -108,7 +106,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
             emit('training.onDidProgress', ev);
           },
         });
-        if (opts.interactive) refiners.delete(pid); // the next refine loads the new click model
+        if (opts.interactive) closeRefiner(pid); // the next refine loads the new click model
         training.delete(pid);
         emit('training.onDidFinish', {
           jobId,
@@ -162,7 +160,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
       },
       async remove(pid, id) {
         registry.get(pid).models.deleteVersion(id);
-        refiners.delete(pid);
+        closeRefiner(pid);
         notifyProject(pid);
         return true;
       },
@@ -323,25 +321,6 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
         const repo = store.models;
         const v = repo.latest('clicks');
         if (!v) throw new AppError('not-found', 'No click-refinement model yet. Train one in the Model panel ("Train click model").');
-        await ensureBackend(m);
-        let entry = refiners.get(pid);
-        if (!entry || entry.versionId !== v.id) {
-          const loaded = await m.loadModelVersion(v, repo.getWeights(v.id));
-          entry?.refiner.dispose();
-          entry = { versionId: v.id, refiner: new m.ClickRefiner(loaded.model, loaded.config), imageId: null };
-          refiners.set(pid, entry);
-        }
-        if (entry.imageId !== iid) {
-          const cfg = entry.refiner.config;
-          let decoded;
-          try {
-            decoded = await decodeImage(row.path, { keepDepth: true });
-          } catch (e) {
-            throw e instanceof AppError ? e : new AppError('io', `Cannot read image ${iid} (${row.path}): ${(e as Error).message}`);
-          }
-          entry.refiner.setImage(m.prepareModelImage(decoded, cfg.imageChannels, cfg.inputNorm));
-          entry.imageId = iid;
-        }
         let prevMask: Uint8Array | null = null;
         if (prev) {
           if (prev.x + prev.width > row.width || prev.y + prev.height > row.height || prev.mask.length !== prev.width * prev.height) {
@@ -352,7 +331,15 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
             for (let x = 0; x < prev.width; x++) if (prev.mask[y * prev.width + x]) prevMask[(prev.y + y) * row.width + prev.x + x] = 1;
           }
         }
-        const r = await entry.refiner.refine({ clicks, prevMask });
+        // the click model runs in an ML worker (loaded once per version), like training and pre-labelling
+        let entry = refiners.get(pid);
+        if (!entry || entry.versionId !== v.id || !entry.worker.alive) {
+          closeRefiner(pid);
+          entry = { versionId: v.id, worker: m.RefineWorker.open({ weights: repo.getWeights(v.id), config: m.modelConfigOf(v) }) };
+          refiners.set(pid, entry);
+        }
+        const r = await entry.worker.refine({ imageId: iid, path: row.path, clicks, prevMask });
+        if (r.width !== row.width || r.height !== row.height) throw new AppError('conflict', `Image ${iid} is ${r.width}x${r.height} on disk but ${row.width}x${row.height} in the project; re-import it.`);
         return { ...cropToBox(r.mask, row.width, row.height), score: r.score, ms: r.ms, modelVersionId: v.id };
       },
     },
@@ -367,6 +354,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
     },
     cancelAll() {
       for (const j of jobs.values()) j.ac.abort();
+      for (const pid of [...refiners.keys()]) closeRefiner(pid);
     },
   };
 }

@@ -85,7 +85,29 @@ export interface PredictedImage {
   ms: number;
 }
 
-export type ToWorker = { type: 'start'; request: TrainingRequest } | { type: 'predict'; request: PredictionRequest } | { type: 'cancel' };
+/** Opens a click-refinement session in the worker: the click model stays loaded between clicks. */
+export interface RefineSessionRequest {
+  weights: Uint8Array;
+  config: SegModelConfig;
+  backend?: BackendName;
+}
+
+/** One refinement: the image (decoded in the worker, kept while the same id comes again), clicks and the previous mask. */
+export interface RefineCall {
+  callId: number;
+  imageId: number;
+  path: string;
+  clicks: { x: number; y: number; positive: boolean }[];
+  /** image-size 0/1 mask of the object so far, or null */
+  prevMask: Uint8Array | null;
+}
+
+export type ToWorker =
+  | { type: 'start'; request: TrainingRequest }
+  | { type: 'predict'; request: PredictionRequest }
+  | { type: 'refine-open'; request: RefineSessionRequest }
+  | ({ type: 'refine' } & RefineCall)
+  | { type: 'cancel' };
 
 export type FromWorker =
   | { type: 'backend'; name: string; summary: string }
@@ -96,4 +118,7 @@ export type FromWorker =
   | { type: 'predicted'; image: PredictedImage; done: number; total: number }
   | { type: 'predict-failed'; id: number; error: SerializedError; done: number; total: number }
   | { type: 'predict-done'; done: number; failed: number; ms: number }
+  | { type: 'refine-ready' }
+  | { type: 'refined'; callId: number; mask: Uint8Array; width: number; height: number; score: number; ms: number }
+  | { type: 'refine-failed'; callId: number; error: SerializedError }
   | { type: 'error'; error: SerializedError; cancelled: boolean };

@@ -4,7 +4,9 @@
  *     the serialized weights, transferred) or 'error';
  *   - 'predict' (pre-labelling): posts 'predicted' / 'predict-failed' per image, then
  *     'predict-done' or 'error';
- *   - 'cancel' aborts either between steps / images.
+ *   - 'refine-open' (click refinement): loads the click model, posts 'refine-ready' (or 'error'),
+ *     then answers each 'refine' call with 'refined' or 'refine-failed' until the worker is ended;
+ *   - 'cancel' aborts training or prediction between steps / images.
  *
  * Bundled as its own esbuild entry (out/host/training-worker.js); in tests TrainingJob runs
  * this .ts file through tsx.
@@ -12,6 +14,7 @@
 import { parentPort } from 'node:worker_threads';
 import { AppError } from '../../api/errors';
 import { runPrediction } from '../infer/run-prediction';
+import { RefineSession } from '../infer/run-refine-session';
 import { runTraining } from './run-training';
 import type { FromWorker, ToWorker } from './training-protocol';
 
@@ -20,6 +23,7 @@ if (!port) throw new Error('training-worker.ts must run in a worker thread');
 
 const controller = new AbortController();
 let started = false;
+let refineSession: Promise<RefineSession> | null = null;
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
 port.on('message', (msg: ToWorker) => {
@@ -27,7 +31,31 @@ port.on('message', (msg: ToWorker) => {
     controller.abort();
     return;
   }
+  if (msg.type === 'refine') {
+    const { callId } = msg;
+    if (!refineSession) {
+      post({ type: 'refine-failed', callId, error: new AppError('internal', 'No click model is loaded in this worker.').toJSON() });
+      return;
+    }
+    refineSession
+      .then((s) => s.refine(msg))
+      .then((r) => post({ type: 'refined', callId, mask: r.mask, width: r.width, height: r.height, score: r.score, ms: r.ms }, [r.mask.buffer as ArrayBuffer]))
+      .catch((e: unknown) => post({ type: 'refine-failed', callId, error: AppError.from(e).toJSON() }));
+    return;
+  }
   if (started) return;
+  if (msg.type === 'refine-open') {
+    started = true;
+    refineSession = RefineSession.open(msg.request, (name, summary) => post({ type: 'backend', name, summary }));
+    refineSession.then(
+      () => post({ type: 'refine-ready' }),
+      (e: unknown) => {
+        post({ type: 'error', error: AppError.from(e).toJSON(), cancelled: false });
+        port.close();
+      },
+    );
+    return;
+  }
   if (msg.type === 'predict') {
     started = true;
     runPrediction(msg.request, {

@@ -1,0 +1,73 @@
+/** Click refinement in the ML worker: the model loads once in another thread, calls come back in order, bad calls fail alone, a bad model fails clearly. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { threadId } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../../core/ml/backend';
+import { RefineWorker } from '../../../core/ml/infer/refine-worker';
+import { serializeModel } from '../../../core/ml/models/serialize-model';
+import { defaultTrainConfig, train } from '../../../core/ml/train/train';
+import { blobSample, tinyConfig } from './ml-fixtures';
+
+let tmp: string;
+let weights: Uint8Array;
+let config: Awaited<ReturnType<typeof train>>['modelConfig'];
+const s = blobSample(3);
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-refine-'));
+  await selectBackend({ force: 'wasm', env: {} });
+  const res = await train(defaultTrainConfig(tinyConfig({ interactive: true }), { cropSize: 64, batchSize: 4, maxSteps: 150, valEvery: 0, lr: 1e-2 }), { train: [blobSample(1), blobSample(2)], val: [] });
+  weights = await serializeModel(res.model);
+  config = res.modelConfig;
+  res.model.dispose();
+  // the blob image as an 8-bit PNG (the fixture is in 0..1)
+  const rgb = Buffer.alloc(s.width * s.height * 3);
+  for (let i = 0; i < rgb.length; i++) rgb[i] = Math.max(0, Math.min(255, Math.round(s.image[i]! * 255)));
+  await sharp(rgb, { raw: { width: s.width, height: s.height, channels: 3 } }).png().toFile(path.join(tmp, 'blobs.png'));
+}, 120_000);
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('RefineWorker', () => {
+  it('refines in a worker thread: an object from one click, a bad call fails alone, later calls still work', async () => {
+    const w = RefineWorker.open({ weights, config, backend: 'wasm' });
+    expect(w.threadId).not.toBe(threadId);
+    const gt = Uint8Array.from(s.instances!, (v) => (v === 1 ? 1 : 0));
+    let cx = 0;
+    let cy = 0;
+    let n = 0;
+    gt.forEach((v, i) => {
+      if (v) {
+        cx += i % s.width;
+        cy += Math.floor(i / s.width);
+        n++;
+      }
+    });
+    const click = { x: Math.round(cx / n), y: Math.round(cy / n), positive: true };
+    const file = path.join(tmp, 'blobs.png');
+    const r = await w.refine({ imageId: 1, path: file, clicks: [click], prevMask: null });
+    expect([r.width, r.height]).toEqual([s.width, s.height]);
+    let inter = 0;
+    let uni = 0;
+    r.mask.forEach((v, i) => {
+      if (v && gt[i]) inter++;
+      if (v || gt[i]) uni++;
+    });
+    expect(inter / uni).toBeGreaterThan(0.5);
+    await expect(w.refine({ imageId: 2, path: path.join(tmp, 'missing.png'), clicks: [click], prevMask: null })).rejects.toMatchObject({ message: expect.stringMatching(/Cannot read image 2|not found|missing/i) });
+    const again = await w.refine({ imageId: 1, path: file, clicks: [click, { x: 1, y: 1, positive: false }], prevMask: r.mask });
+    expect(again.mask.length).toBe(s.width * s.height);
+    expect(w.alive).toBe(true);
+    await w.dispose();
+    expect(w.alive).toBe(false);
+    await expect(w.refine({ imageId: 1, path: file, clicks: [click], prevMask: null })).rejects.toMatchObject({ code: 'cancelled' });
+  }, 60_000);
+
+  it('a model that cannot load fails every call with a clear error', async () => {
+    const w = RefineWorker.open({ weights: new Uint8Array([1, 2, 3]), config, backend: 'wasm' });
+    await expect(w.refine({ imageId: 1, path: 'x.png', clicks: [{ x: 1, y: 1, positive: true }], prevMask: null })).rejects.toMatchObject({ code: expect.stringMatching(/corrupt-data|invalid-argument/) });
+    expect(w.alive).toBe(false);
+  }, 60_000);
+});
