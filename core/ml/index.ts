@@ -11,6 +11,9 @@ export { train, defaultTrainConfig, type TrainConfig, type TrainData, type Train
 export { TrainingJob, resolveTrainingWorker } from './train/training-job';
 export { PredictionJob } from './infer/prediction-job';
 export { RefineWorker, type RefinedObject } from './infer/refine-worker';
+export type { Segmenter, ClickSegmenter } from './segmenter';
+export { SEGMENTER_KINDS, loadSegmenter, loadClickSegmenter, type SegmenterKind } from './segmenter-kinds';
+export { UNetSegmenter } from './models/unet-segmenter';
 export type { TrainingRequest, TrainingOutcome } from './train/training-protocol';
 export { runTraining } from './train/run-training';
 export { fixedSplit, splitHash } from './train/fixed-split';

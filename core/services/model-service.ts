@@ -262,7 +262,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
             const items = ids.map((id) => ({ id, path: store.images.get(id)!.path }));
             // decoding and prediction run in the ML worker: the host (and the UI it serves) stays responsive
             const job = m.PredictionJob.start(
-              { weights: repo.getWeights(active.id), config: m.modelConfigOf(active), items },
+              { weights: repo.getWeights(active.id), config: m.modelConfigOf(active), kind: active.kind, versionId: active.id, items },
               {
                 onResult: (img, done, total) => {
                   store.predictions.add({ imageId: img.id, modelVersionId: active.id, labelMap: img.labelMap, confidence: img.confidence, uncertainty: img.uncertainty });
@@ -335,7 +335,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
         let entry = refiners.get(pid);
         if (!entry || entry.versionId !== v.id || !entry.worker.alive) {
           closeRefiner(pid);
-          entry = { versionId: v.id, worker: m.RefineWorker.open({ weights: repo.getWeights(v.id), config: m.modelConfigOf(v) }) };
+          entry = { versionId: v.id, worker: m.RefineWorker.open({ kind: v.kind, version: { id: v.id, config: v.config }, weights: repo.getWeights(v.id) }) };
           refiners.set(pid, entry);
         }
         const r = await entry.worker.refine({ imageId: iid, path: row.path, clicks, prevMask });

@@ -19,6 +19,7 @@ import type { ModelImage } from '../model-image';
 import type { SegModelConfig } from '../models/model-config';
 import { resampleWindow } from '../train/augment';
 import { interleaveGuidance } from '../train/make-batch';
+import type { ClickSegmenter } from '../segmenter';
 
 export interface RefineRequest {
   /** the image (prepared with the model's normalisation); may be omitted after setImage */
@@ -37,11 +38,14 @@ export interface RefineResult {
   ms: number;
 }
 
-export class ClickRefiner {
+/** The click model (RITM-style U-Net on clicks and the previous mask) as a ClickSegmenter. */
+export class ClickRefiner implements ClickSegmenter {
+  readonly kind = 'clicks' as const;
   private image: ModelImage | null = null;
   private empty: Uint8Array | null = null;
   readonly cropSize: number;
   readonly typicalObjectPx: number;
+  readonly input: ClickSegmenter['input'];
 
   constructor(
     private readonly model: tf.LayersModel,
@@ -51,6 +55,7 @@ export class ClickRefiner {
     if (!cfg.interactive) throw new AppError('invalid-argument', 'This model is not a click-refinement model.');
     this.cropSize = cfg.refine?.cropSize ?? 128;
     this.typicalObjectPx = cfg.refine?.typicalObjectPx ?? 32;
+    this.input = { channels: cfg.imageChannels, norm: cfg.inputNorm };
   }
 
   /** Frees the model's weights (the refiner owns the model it was given). */

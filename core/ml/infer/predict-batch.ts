@@ -3,11 +3,10 @@
  * predicted, turned into a LabelMap proposal and handed to `onResult` (so nothing but the
  * current image is held in memory).
  */
-import type * as tf from '@tensorflow/tfjs';
 import type { LabelMap } from '../../mask/label-map';
 import type { ModelImage } from '../model-image';
-import type { SegModelConfig } from '../models/model-config';
-import { cancelledError, predictImage, type PredictOptions, type SegPrediction } from './predict-image';
+import type { Segmenter } from '../segmenter';
+import { cancelledError, type PredictOptions, type SegPrediction } from './predict-image';
 import { predictionToLabelMap } from './prediction-to-label-map';
 
 export interface BatchItem<Id> {
@@ -36,7 +35,7 @@ export interface BatchSummary {
   ms: number;
 }
 
-export async function predictBatch<Id>(model: tf.LayersModel, cfg: SegModelConfig, items: readonly BatchItem<Id>[], opts: BatchPredictOptions<Id>): Promise<BatchSummary> {
+export async function predictBatch<Id>(segmenter: Segmenter, items: readonly BatchItem<Id>[], opts: BatchPredictOptions<Id>): Promise<BatchSummary> {
   const t0 = performance.now();
   let done = 0;
   let failed = 0;
@@ -46,8 +45,8 @@ export async function predictBatch<Id>(model: tf.LayersModel, cfg: SegModelConfi
     let result: { prediction: SegPrediction; labelMap: LabelMap } | { error: Error };
     try {
       const image = await item.load();
-      const prediction = await predictImage(model, cfg, image, opts);
-      result = { prediction, labelMap: predictionToLabelMap(prediction, { classIds: cfg.classIds, ...(opts.minAreaPx != null ? { minAreaPx: opts.minAreaPx } : {}) }) };
+      const prediction = await segmenter.predict(image, opts);
+      result = { prediction, labelMap: predictionToLabelMap(prediction, { classIds: [...segmenter.classIds], ...(opts.minAreaPx != null ? { minAreaPx: opts.minAreaPx } : {}) }) };
     } catch (e) {
       if ((e as { code?: string }).code === 'cancelled') throw e;
       result = { error: e instanceof Error ? e : new Error(String(e)) };

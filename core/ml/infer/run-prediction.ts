@@ -7,7 +7,8 @@ import { AppError } from '../../api/errors';
 import { decodeImage } from '../../imaging/decode-image';
 import { selectBackend } from '../backend';
 import { prepareModelImage } from '../model-image';
-import { deserializeModel } from '../models/serialize-model';
+import { modelKindOf } from '../models/model-config';
+import { loadSegmenter } from '../segmenter-kinds';
 import type { PredictedImage, PredictionRequest } from '../train/training-protocol';
 import { predictBatch } from './predict-batch';
 
@@ -20,22 +21,20 @@ export interface RunPredictionHooks {
 export async function runPrediction(request: PredictionRequest, hooks: RunPredictionHooks): Promise<{ done: number; failed: number; ms: number }> {
   const report = await selectBackend(request.backend ? { force: request.backend } : {});
   hooks.onBackend?.(report.name, report.summary);
-  const cfg = request.config;
-  if (cfg.interactive) throw new AppError('invalid-argument', 'A click-refinement model cannot pre-label whole images.');
-  const model = await deserializeModel(request.weights);
+  const segmenter = await loadSegmenter(request.kind ?? modelKindOf(request.config), { id: request.versionId ?? 0, config: request.config }, request.weights);
+  const { channels, norm } = segmenter.input;
   let done = 0;
   const total = request.items.length;
   const started = new Map<number, number>();
   try {
     return await predictBatch(
-      model,
-      cfg,
+      segmenter,
       request.items.map((it) => ({
         id: it.id,
         load: async () => {
           started.set(it.id, performance.now());
           try {
-            return prepareModelImage(await decodeImage(it.path, { keepDepth: true }), cfg.imageChannels, cfg.inputNorm);
+            return prepareModelImage(await decodeImage(it.path, { keepDepth: true }), channels, norm);
           } catch (e) {
             throw e instanceof AppError ? e : new AppError('io', `Cannot read image ${it.id} (${it.path}): ${(e as Error).message}`);
           }
@@ -61,6 +60,6 @@ export async function runPrediction(request: PredictionRequest, hooks: RunPredic
       },
     );
   } finally {
-    model.dispose();
+    segmenter.dispose();
   }
 }

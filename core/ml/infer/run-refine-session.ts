@@ -7,31 +7,24 @@ import { AppError } from '../../api/errors';
 import { decodeImage } from '../../imaging/decode-image';
 import { selectBackend } from '../backend';
 import { prepareModelImage } from '../model-image';
-import { deserializeModel } from '../models/serialize-model';
+import { loadClickSegmenter } from '../segmenter-kinds';
+import type { ClickSegmenter } from '../segmenter';
 import type { RefineCall, RefineSessionRequest } from '../train/training-protocol';
-import { ClickRefiner, type RefineResult } from './click-refiner';
 
 export class RefineSession {
   private imageId: number | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly refiner: ClickRefiner) {}
+  private constructor(private readonly refiner: ClickSegmenter) {}
 
   static async open(request: RefineSessionRequest, onBackend?: (name: string, summary: string) => void): Promise<RefineSession> {
     const report = await selectBackend(request.backend ? { force: request.backend } : {});
     onBackend?.(report.name, report.summary);
-    if (!request.config.interactive) throw new AppError('invalid-argument', 'This model is not a click-refinement model.');
-    let model;
-    try {
-      model = await deserializeModel(request.weights);
-    } catch (e) {
-      throw e instanceof AppError ? e : new AppError('corrupt-data', `The click model cannot be loaded: ${(e as Error).message}`);
-    }
-    return new RefineSession(new ClickRefiner(model, request.config));
+    return new RefineSession(await loadClickSegmenter(request.kind, request.version, request.weights));
   }
 
   /** Refines one object; calls run in the order they came. */
-  refine(call: RefineCall): Promise<RefineResult & { width: number; height: number }> {
+  refine(call: RefineCall): Promise<{ mask: Uint8Array; score: number; ms: number; width: number; height: number }> {
     const run = async () => {
       if (this.imageId !== call.imageId) {
         let decoded;
@@ -40,8 +33,8 @@ export class RefineSession {
         } catch (e) {
           throw e instanceof AppError ? e : new AppError('io', `Cannot read image ${call.imageId} (${call.path}): ${(e as Error).message}`);
         }
-        const cfg = this.refiner.config;
-        this.refiner.setImage(prepareModelImage(decoded, cfg.imageChannels, cfg.inputNorm));
+        const { channels, norm } = this.refiner.input;
+        this.refiner.setImage(prepareModelImage(decoded, channels, norm));
         this.imageId = call.imageId;
       }
       const img = this.refiner.currentImage!;

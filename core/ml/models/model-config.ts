@@ -105,11 +105,12 @@ export function sizeMultiple(cfg: SegModelConfig): number {
 /** A stored model version as far as core/ml needs it: its id (for messages) and its config JSON. */
 export interface StoredModel {
   id: number;
-  config: Readonly<Record<string, unknown>>;
+  /** the config JSON as stored (or a config already typed) */
+  config: object;
 }
 
 /** Config JSON, validated and typed: the one place stored JSON becomes a SegModelConfig (RangeError if invalid). */
-export function parseModelConfig(json: Readonly<Record<string, unknown>>): SegModelConfig {
+export function parseModelConfig(json: object): SegModelConfig {
   const cfg = json as unknown as SegModelConfig;
   validateModelConfig(cfg);
   return cfg;

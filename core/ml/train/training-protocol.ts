@@ -1,7 +1,8 @@
 /** Messages between TrainingJob (main side) and training-worker.ts. Plain data only. */
 import type { SerializedError } from '../../api/errors';
 import type { BackendName } from '../backend';
-import type { SegModelConfig } from '../models/model-config';
+import type { ModelKind } from '../../api/types';
+import type { SegModelConfig, StoredModel } from '../models/model-config';
 import type { StopReason, TrainConfig, TrainProgress, ValMetrics } from './train';
 import type { SampleSpec, TrainingSample } from './training-sample';
 
@@ -63,6 +64,9 @@ export interface PredictionRequest {
   /** serializeModel bytes and the model's config */
   weights: Uint8Array;
   config: SegModelConfig;
+  /** the model's kind (default: from the config) and version id (for messages) */
+  kind?: ModelKind;
+  versionId?: number;
   /** images to pre-label, decoded in the worker */
   items: { id: number; path: string }[];
   tileSize?: number;
@@ -87,8 +91,10 @@ export interface PredictedImage {
 
 /** Opens a click-refinement session in the worker: the click model stays loaded between clicks. */
 export interface RefineSessionRequest {
+  kind: ModelKind;
+  /** the stored version (its id and config JSON; validated in the worker) */
+  version: StoredModel;
   weights: Uint8Array;
-  config: SegModelConfig;
   backend?: BackendName;
 }
 

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../core/ml/backend';
+import { UNetSegmenter } from '../../../core/ml/models/unet-segmenter';
 import { predictBatch } from '../../../core/ml/infer/predict-batch';
 import { predictImage, predictProbabilities, summarizeProbabilities } from '../../../core/ml/infer/predict-image';
 import { predictionToLabelMap } from '../../../core/ml/infer/prediction-to-label-map';
@@ -130,12 +131,11 @@ describe('label maps and batches', () => {
 
   it('predicts a batch with progress, reports a bad image and honours cancellation', async () => {
     const cfg = tinyConfig();
-    const m = buildAttentionUNet(cfg);
+    const m = new UNetSegmenter(buildAttentionUNet(cfg), cfg);
     const seen: number[] = [];
     const results: (string | number)[] = [];
     const summary = await predictBatch(
       m,
-      cfg,
       [
         { id: 1, load: async () => randomImage(40, 30) },
         { id: 2, load: async () => Promise.reject(new Error('corrupt file')) },
@@ -154,7 +154,7 @@ describe('label maps and batches', () => {
     expect(seen).toEqual([1, 2, 3]);
     expect(results).toEqual([1, '2:corrupt file', 3]);
     const ac = new AbortController();
-    const run = predictBatch(m, cfg, [1, 2, 3].map((id) => ({ id, load: async () => randomImage(32, 32) })), {
+    const run = predictBatch(m, [1, 2, 3].map((id) => ({ id, load: async () => randomImage(32, 32) })), {
       signal: ac.signal,
       onResult: () => ac.abort(),
     });

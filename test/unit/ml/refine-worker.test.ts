@@ -32,7 +32,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('RefineWorker', () => {
   it('refines in a worker thread: an object from one click, a bad call fails alone, later calls still work', async () => {
-    const w = RefineWorker.open({ weights, config, backend: 'wasm' });
+    const w = RefineWorker.open({ kind: 'clicks', version: { id: 7, config }, weights, backend: 'wasm' });
     expect(w.threadId).not.toBe(threadId);
     const gt = Uint8Array.from(s.instances!, (v) => (v === 1 ? 1 : 0));
     let cx = 0;
@@ -65,8 +65,10 @@ describe('RefineWorker', () => {
     await expect(w.refine({ imageId: 1, path: file, clicks: [click], prevMask: null })).rejects.toMatchObject({ code: 'cancelled' });
   }, 60_000);
 
-  it('a model that cannot load fails every call with a clear error', async () => {
-    const w = RefineWorker.open({ weights: new Uint8Array([1, 2, 3]), config, backend: 'wasm' });
+  it('a model that cannot load, or a version that is not a click model, fails every call with a clear error', async () => {
+    const seg = RefineWorker.open({ kind: 'segmentation', version: { id: 7, config }, weights, backend: 'wasm' });
+    await expect(seg.refine({ imageId: 1, path: 'x.png', clicks: [{ x: 1, y: 1, positive: true }], prevMask: null })).rejects.toThrow(/not a click-refinement model/);
+    const w = RefineWorker.open({ kind: 'clicks', version: { id: 7, config }, weights: new Uint8Array([1, 2, 3]), backend: 'wasm' });
     await expect(w.refine({ imageId: 1, path: 'x.png', clicks: [{ x: 1, y: 1, positive: true }], prevMask: null })).rejects.toMatchObject({ code: expect.stringMatching(/corrupt-data|invalid-argument/) });
     expect(w.alive).toBe(false);
   }, 60_000);
