@@ -14,7 +14,7 @@ export { RefineWorker, type RefinedObject } from './infer/refine-worker';
 export type { Segmenter, ClickSegmenter } from './segmenter';
 export { SEGMENTER_KINDS, loadSegmenter, loadClickSegmenter, type SegmenterKind } from './segmenter-kinds';
 export { UNetSegmenter } from './models/unet-segmenter';
-export type { TrainingRequest, TrainingOutcome } from './train/training-protocol';
+export type { TrainingRequest, TrainingOutcome } from './worker/training-protocol';
 export { runTraining } from './train/run-training';
 export { fixedSplit, splitHash } from './train/fixed-split';
 export { DEFAULT_AUGMENT, NO_AUGMENT, type AugmentOptions } from './train/augment';

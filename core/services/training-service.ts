@@ -28,7 +28,7 @@ import { projectModelDefaults } from '../ml/models/project-defaults';
 import { fixedSplit } from '../ml/train/fixed-split';
 import { defaultTrainConfig, type TrainConfig, type TrainProgress } from '../ml/train/train';
 import { TrainingJob } from '../ml/train/training-job';
-import type { TrainingOutcome, TrainingRequest } from '../ml/train/training-protocol';
+import type { TrainingOutcome, TrainingRequest } from '../ml/worker/training-protocol';
 import type { SampleSpec } from '../ml/train/training-sample';
 import type { ModelVersionRecord } from '../store/model-repo';
 import type { ProjectStore } from '../store/project-store';

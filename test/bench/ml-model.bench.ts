@@ -32,7 +32,7 @@ import { createRng } from '../../core/ml/train/rng';
 import { segmentationLoss } from '../../core/ml/train/segmentation-loss';
 import { defaultTrainConfig, type TrainConfig } from '../../core/ml/train/train';
 import { TrainingJob } from '../../core/ml/train/training-job';
-import type { TrainingOutcome } from '../../core/ml/train/training-protocol';
+import type { TrainingOutcome } from '../../core/ml/worker/training-protocol';
 import { deserializeModel } from '../../core/ml/models/serialize-model';
 import type { TrainingSample } from '../../core/ml/train/training-sample';
 import { median, type BenchContext, type BenchResult, type BenchRow, type BenchSuite } from './bench-types';

@@ -40,3 +40,16 @@ export function encodeClicks(
   }
   return { pos, neg };
 }
+
+/** Assembles the 3 guidance channels after the image channels. */
+export function interleaveGuidance(image: Float32Array, c: number, pos: Float32Array, neg: Float32Array, prev: ArrayLike<number>, out: Float32Array, offset: number): void {
+  const n = pos.length;
+  const cc = c + 3;
+  for (let i = 0; i < n; i++) {
+    const o = offset + i * cc;
+    for (let j = 0; j < c; j++) out[o + j] = image[i * c + j]!;
+    out[o + c] = pos[i]!;
+    out[o + c + 1] = neg[i]!;
+    out[o + c + 2] = prev[i]!;
+  }
+}

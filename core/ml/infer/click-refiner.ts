@@ -11,14 +11,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { AppError } from '../../api/errors';
-import { CLICK_RADIUS_PX, encodeClicks, type Click } from '../clicks/click-maps';
+import { CLICK_RADIUS_PX, encodeClicks, interleaveGuidance, type Click } from '../clicks/click-maps';
 import { nextClick } from '../clicks/click-simulator';
 import { interactionWindow, maskBox, boxWindow, type ZoomWindow } from '../clicks/zoom-window';
 import { binaryIou } from '../iou-metrics';
 import type { ModelImage } from '../model-image';
 import type { SegModelConfig } from '../models/model-config';
-import { resampleWindow } from '../train/augment';
-import { interleaveGuidance } from '../train/make-batch';
+import { resampleWindow } from '../patch';
 import type { ClickSegmenter } from '../segmenter';
 
 export interface RefineRequest {

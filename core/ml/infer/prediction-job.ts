@@ -5,8 +5,8 @@
  * when cancelled).
  */
 import { AppError } from '../../api/errors';
-import { MlWorkerJob, resolveMlWorker, type WorkerEntry } from '../ml-worker-job';
-import type { PredictedImage, PredictionRequest } from '../train/training-protocol';
+import { MlWorkerJob, resolveMlWorker, type WorkerEntry } from '../worker/ml-worker-job';
+import type { PredictedImage, PredictionRequest } from '../worker/training-protocol';
 
 export interface PredictionJobEvents {
   onBackend?: (name: string, summary: string) => void;

@@ -6,8 +6,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../api/errors';
-import { resolveMlWorker, type WorkerEntry } from '../ml-worker-job';
-import type { FromWorker, RefineCall, RefineSessionRequest, ToWorker } from '../train/training-protocol';
+import { resolveMlWorker, type WorkerEntry } from '../worker/ml-worker-job';
+import type { FromWorker, RefineCall, RefineSessionRequest, ToWorker } from '../worker/training-protocol';
 
 export interface RefinedObject {
   /** image-size 0/1 mask */

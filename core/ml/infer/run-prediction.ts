@@ -9,7 +9,7 @@ import { selectBackend } from '../backend';
 import { prepareModelImage } from '../model-image';
 import { modelKindOf } from '../models/model-config';
 import { loadSegmenter } from '../segmenter-kinds';
-import type { PredictedImage, PredictionRequest } from '../train/training-protocol';
+import type { PredictedImage, PredictionRequest } from '../worker/training-protocol';
 import { predictBatch } from './predict-batch';
 
 export interface RunPredictionHooks {

@@ -9,7 +9,7 @@ import { selectBackend } from '../backend';
 import { prepareModelImage } from '../model-image';
 import { loadClickSegmenter } from '../segmenter-kinds';
 import type { ClickSegmenter } from '../segmenter';
-import type { RefineCall, RefineSessionRequest } from '../train/training-protocol';
+import type { RefineCall, RefineSessionRequest } from '../worker/training-protocol';
 
 export class RefineSession {
   private imageId: number | null = null;

@@ -4,7 +4,7 @@
  * reflect-padded tile extraction, and an accumulator whose normalised result is a weighted
  * average of the tiles' predictions (the weights of the tiles covering a pixel sum to 1).
  */
-import { reflectIndex } from '../train/augment';
+import { reflectIndex } from '../patch';
 import type { ModelImage } from '../model-image';
 
 export interface Tile {

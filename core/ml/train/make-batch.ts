@@ -4,10 +4,11 @@
  *   - interactive: one object per example, zoom-in window around it (as at inference), image
  *     + positive clicks + negative clicks + previous mask as input, the object as target.
  */
-import { encodeClicks, CLICK_RADIUS_PX } from '../clicks/click-maps';
+import { encodeClicks, interleaveGuidance, CLICK_RADIUS_PX } from '../clicks/click-maps';
 import { simulateInteraction } from '../clicks/click-simulator';
 import { boxWindow, freshWindow, maskBox } from '../clicks/zoom-window';
-import { augmentPatch, NO_AUGMENT, randomPatch, resampleWindow, type AugmentOptions, type Patch } from './augment';
+import { resampleWindow, type Patch } from '../patch';
+import { augmentPatch, NO_AUGMENT, randomPatch, type AugmentOptions } from './augment';
 import type { Rng } from './rng';
 import { encodeTargets } from './segmentation-loss';
 
@@ -85,19 +86,6 @@ export function typicalObjectSize(objects: readonly ObjectRef[]): number {
   if (!objects.length) return 32;
   const sides = objects.map((o) => Math.max(o.box.x1 - o.box.x0 + 1, o.box.y1 - o.box.y0 + 1)).sort((a, b) => a - b);
   return sides[Math.floor(sides.length / 2)]!;
-}
-
-/** Assembles the 3 guidance channels after the image channels. */
-export function interleaveGuidance(image: Float32Array, c: number, pos: Float32Array, neg: Float32Array, prev: ArrayLike<number>, out: Float32Array, offset: number): void {
-  const n = pos.length;
-  const cc = c + 3;
-  for (let i = 0; i < n; i++) {
-    const o = offset + i * cc;
-    for (let j = 0; j < c; j++) out[o + j] = image[i * c + j]!;
-    out[o + c] = pos[i]!;
-    out[o + c + 1] = neg[i]!;
-    out[o + c + 2] = prev[i]!;
-  }
 }
 
 export function makeInteractiveBatch(samples: readonly Patch[], objects: readonly ObjectRef[], opts: BatchOptions, typicalObjectPx: number, rng: Rng): Batch {

@@ -8,7 +8,7 @@ import { deserializeModel, serializeModel } from '../models/serialize-model';
 import { buildModel } from '../models/build-model';
 import { createExchangeBuffer, GradientExchange } from './gradient-exchange';
 import { evaluateSegmentation, train, trainableValueCount, type TrainProgress, type TrainResult, type ValMetrics } from './train';
-import type { TrainingOutcome, TrainingRequest } from './training-protocol';
+import type { TrainingOutcome, TrainingRequest } from '../worker/training-protocol';
 import { loadSample, type TrainingSample } from './training-sample';
 
 export interface RunTrainingHooks {

@@ -3,9 +3,9 @@
  * worker's events, supports cancellation, and resolves with the outcome (or rejects with an
  * AppError: code 'cancelled' when cancelled). The main thread never runs a training step.
  */
-import { MlWorkerJob, resolveMlWorker, type WorkerEntry } from '../ml-worker-job';
+import { MlWorkerJob, resolveMlWorker, type WorkerEntry } from '../worker/ml-worker-job';
 import type { TrainProgress } from './train';
-import type { ToWorker, TrainingOutcome, TrainingRequest } from './training-protocol';
+import type { ToWorker, TrainingOutcome, TrainingRequest } from '../worker/training-protocol';
 
 export interface TrainingJobEvents {
   onBackend?: (name: string, summary: string) => void;

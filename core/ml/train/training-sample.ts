@@ -6,7 +6,8 @@ import { AppError } from '../../api/errors';
 import { LabelMap } from '../../mask/label-map';
 import { decodeImage } from '../../imaging/decode-image';
 import { prepareModelImage, type InputNorm, type ModelImage } from '../model-image';
-import { IGNORE_LABEL, type Patch } from './augment';
+import type { Patch } from '../patch';
+import { IGNORE_LABEL } from './augment';
 
 export interface TrainingSample extends Patch {
   id: number | string;

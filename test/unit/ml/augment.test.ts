@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   addNoise,
   colorJitter,
-  cropPatch,
   DEFAULT_AUGMENT,
   flipPatch,
   invertContrast,
@@ -11,11 +10,9 @@ import {
   permuteChannels,
   toGrey,
   randomPatch,
-  reflectIndex,
-  resampleWindow,
   rot90Patch,
-  type Patch,
 } from '../../../core/ml/train/augment';
+import { cropPatch, reflectIndex, resampleWindow, type Patch } from '../../../core/ml/patch';
 import { createRng } from '../../../core/ml/train/rng';
 
 /** w x h patch with image value = pixel index (1 channel) and label = index % 7. */

@@ -9,7 +9,7 @@ import { selectBackend } from '../../../core/ml/backend';
 import { PredictionJob } from '../../../core/ml/infer/prediction-job';
 import { buildAttentionUNet } from '../../../core/ml/models/attention-unet';
 import { serializeModel } from '../../../core/ml/models/serialize-model';
-import type { PredictedImage } from '../../../core/ml/train/training-protocol';
+import type { PredictedImage } from '../../../core/ml/worker/training-protocol';
 import { tinyConfig } from './ml-fixtures';
 
 let tmp: string;

@@ -15,7 +15,7 @@ import { parentPort } from 'node:worker_threads';
 import { AppError } from '../../api/errors';
 import { runPrediction } from '../infer/run-prediction';
 import { RefineSession } from '../infer/run-refine-session';
-import { runTraining } from './run-training';
+import { runTraining } from '../train/run-training';
 import type { FromWorker, ToWorker } from './training-protocol';
 
 const port = parentPort;

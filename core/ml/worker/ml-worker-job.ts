@@ -5,7 +5,7 @@
  * PredictionJob are thin protocols on top.
  *
  * Worker file: `training-worker.js` next to the compiled output (the esbuild bundle puts it next
- * to out/host/cli.js, electron-vite next to out/main/index.js), or else core/ml/train/training-worker.ts
+ * to out/host/cli.js, electron-vite next to out/main/index.js), or else core/ml/worker/training-worker.ts
  * run through tsx (tests, dev).
  */
 import fs from 'node:fs';
@@ -13,8 +13,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AppError } from '../api/errors';
-import type { FromWorker, ToWorker } from './train/training-protocol';
+import { AppError } from '../../api/errors';
+import type { FromWorker, ToWorker } from './training-protocol';
 
 export interface WorkerEntry {
   /** a script URL, or (eval) the CommonJS source of a bootstrap */
@@ -26,7 +26,7 @@ export interface WorkerEntry {
 export function resolveMlWorker(base: string = import.meta.url): WorkerEntry {
   const js = new URL('./training-worker.js', base);
   if (fs.existsSync(fileURLToPath(js))) return { file: js, eval: false };
-  const ts = new URL('./train/training-worker.ts', base);
+  const ts = new URL('./training-worker.ts', base);
   if (fs.existsSync(fileURLToPath(ts))) {
     // register tsx's loader inside the worker, then load the TypeScript entry
     const api = pathToFileURL(path.join(path.dirname(createRequire(base).resolve('tsx')), 'esm', 'api', 'index.mjs')).href;

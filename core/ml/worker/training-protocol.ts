@@ -3,8 +3,8 @@ import type { SerializedError } from '../../api/errors';
 import type { BackendName } from '../backend';
 import type { ModelKind } from '../../api/types';
 import type { SegModelConfig, StoredModel } from '../models/model-config';
-import type { StopReason, TrainConfig, TrainProgress, ValMetrics } from './train';
-import type { SampleSpec, TrainingSample } from './training-sample';
+import type { StopReason, TrainConfig, TrainProgress, ValMetrics } from '../train/train';
+import type { SampleSpec, TrainingSample } from '../train/training-sample';
 
 export interface TrainingRequest {
   config: TrainConfig;
