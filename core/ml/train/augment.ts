@@ -7,7 +7,7 @@
  * loss weights and, for click simulation, instance ids.
  */
 import type { Rng } from './rng';
-import { cropPatch, reflectIndex, resampleWindow, type Patch } from '../patch';
+import { resampleWindow, type Patch } from '../patch';
 
 export const IGNORE_LABEL = 255;
 
