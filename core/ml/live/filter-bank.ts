@@ -236,8 +236,8 @@ export function filterPlaneInto(plane: Float32Array, w: number, h: number, sigma
   const G = convCols(h0, dw, dh, k.g);
   let Gx: Float32Array | null = null;
   let Gy: Float32Array | null = null;
-  if (needDeriv) {
-    const h1 = convRows(src, dw, dh, k.d1);
+  const h1 = needDeriv || want.has('hessian') ? convRows(src, dw, dh, k.d1) : null;
+  if (needDeriv && h1) {
     Gx = convCols(h1, dw, dh, k.g);
     Gy = convCols(h0, dw, dh, k.d1);
   }
@@ -248,7 +248,7 @@ export function filterPlaneInto(plane: Float32Array, w: number, h: number, sigma
     const h2 = convRows(src, dw, dh, k.d2);
     Gxx = convCols(h2, dw, dh, k.g);
     Gyy = convCols(h0, dw, dh, k.d2);
-    if (want.has('hessian')) Gxy = convCols(convRows(src, dw, dh, k.d1), dw, dh, k.d1);
+    if (want.has('hessian')) Gxy = convCols(h1!, dw, dh, k.d1);
   }
   for (const name of ALL_FILTERS) {
     if (!want.has(name)) continue;

@@ -42,65 +42,83 @@ export interface TrainingSet {
   perClass: number[];
 }
 
-/** Samples the painted pixels of every image into one weighted, class-balanced table. */
-export function buildTrainingSet(images: LiveTrainingImage[], opts: LiveTrainOptions = {}): TrainingSet {
-  if (!images.length) throw new ForestInputError('no labelled images');
-  const f = images[0]!.stack.channels;
+/**
+ * The painted pixels of one image, at most `maxPerClassPerImage` random ones per class
+ * (weights are set when sets are merged). Cache it per image: a stroke resamples one image only.
+ */
+export function sampleImage(image: LiveTrainingImage, opts: LiveTrainOptions = {}): TrainingSet {
+  const { stack, labels } = image;
+  const f = stack.channels;
+  if (labels.length !== stack.width * stack.height) throw new ForestInputError(`${labels.length} labels for ${stack.width} x ${stack.height} pixels`);
   const cap = opts.maxPerClassPerImage ?? 4000;
   const rng = createRng(opts.seed ?? 7);
-  let classes = 0;
-  const picks: { img: number; px: Int32Array; cls: number }[] = [];
-  images.forEach((im, k) => {
-    const { stack, labels } = im;
-    if (stack.channels !== f) throw new ForestInputError(`image ${k} has ${stack.channels} features; the first has ${f}`);
-    if (labels.length !== stack.width * stack.height) throw new ForestInputError(`image ${k}: ${labels.length} labels for ${stack.width} x ${stack.height} pixels`);
-    const byClass = new Map<number, number[]>();
-    for (let i = 0; i < labels.length; i++) {
-      const l = labels[i]!;
-      if (l === 0) continue;
-      let a = byClass.get(l);
-      if (!a) byClass.set(l, (a = []));
-      a.push(i);
-    }
-    for (const [l, px] of byClass) {
-      classes = Math.max(classes, l);
-      // partial Fisher-Yates: `cap` random pixels of this class
-      const n = Math.min(cap, px.length);
-      for (let i = 0; i < n; i++) {
-        const j = i + Math.floor(rng.next() * (px.length - i));
-        const t = px[i]!;
-        px[i] = px[j]!;
-        px[j] = t;
-      }
-      picks.push({ img: k, px: Int32Array.from(px.slice(0, n)), cls: l - 1 });
-    }
-  });
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (l === 0) continue;
+    let a = byClass.get(l);
+    if (!a) byClass.set(l, (a = []));
+    a.push(i);
+  }
+  const classes = Math.max(0, ...byClass.keys());
   const perClass = new Array<number>(classes).fill(0);
-  for (const p of picks) perClass[p.cls]! += p.px.length;
+  const rows: number[] = [];
+  const ys: number[] = [];
+  for (const [l, px] of [...byClass].sort((p, q) => p[0] - q[0])) {
+    // partial Fisher-Yates: `cap` random pixels of this class
+    const n = Math.min(cap, px.length);
+    for (let i = 0; i < n; i++) {
+      const j = i + Math.floor(rng.next() * (px.length - i));
+      const t = px[i]!;
+      px[i] = px[j]!;
+      px[j] = t;
+      rows.push(px[i]!);
+      ys.push(l - 1);
+    }
+    perClass[l - 1] = n;
+  }
+  const x = new Float32Array(rows.length * f);
+  rows.forEach((i, r) => x.set(stack.data.subarray(i * f, i * f + f), r * f));
+  return { x, y: Uint8Array.from(ys), w: new Float32Array(rows.length).fill(1), features: f, classes, perClass };
+}
+
+/** Concatenates per-image samples and weights every class to the same total (class balance). */
+export function mergeTrainingSets(sets: TrainingSet[]): TrainingSet {
+  if (!sets.length) throw new ForestInputError('no labelled images');
+  const f = sets[0]!.features;
+  for (const s of sets) if (s.features !== f) throw new ForestInputError(`an image has ${s.features} features; the first has ${f}`);
+  const classes = Math.max(...sets.map((s) => s.classes));
+  const perClass = new Array<number>(classes).fill(0);
+  for (const s of sets) s.perClass.forEach((c, k) => (perClass[k]! += c));
   const present = perClass.filter((c) => c > 0).length;
   if (present < 2) throw new ForestInputError(present === 0 ? 'nothing is painted yet' : 'paint both an object and the background (only one class is painted)');
   const n = perClass.reduce((a, b) => a + b, 0);
   const x = new Float32Array(n * f);
   const y = new Uint8Array(n);
-  const w = new Float32Array(n);
   let r = 0;
-  for (const p of picks) {
-    const d = images[p.img]!.stack.data;
-    const cw = n / (present * perClass[p.cls]!);
-    for (const i of p.px) {
-      x.set(d.subarray(i * f, i * f + f), r * f);
-      y[r] = p.cls;
-      w[r] = cw;
-      r++;
-    }
+  for (const s of sets) {
+    x.set(s.x, r * f);
+    y.set(s.y, r);
+    r += s.y.length;
   }
+  const w = Float32Array.from(y, (c) => n / (present * perClass[c]!));
   return { x, y, w, features: f, classes: Math.max(2, classes), perClass };
 }
 
-export function trainLiveModel(images: LiveTrainingImage[], featureOpts: FeatureStackOptions, opts: LiveTrainOptions = {}): LiveModel {
-  const set = buildTrainingSet(images, opts);
+/** Samples the painted pixels of every image into one weighted, class-balanced table. */
+export function buildTrainingSet(images: LiveTrainingImage[], opts: LiveTrainOptions = {}): TrainingSet {
+  if (!images.length) throw new ForestInputError('no labelled images');
+  return mergeTrainingSets(images.map((im, k) => sampleImage(im, { ...opts, seed: (opts.seed ?? 7) + k })));
+}
+
+/** Trains the forest on a merged set. */
+export function trainFromSet(set: TrainingSet, featureOpts: FeatureStackOptions, featureNames: string[], images: number, opts: LiveTrainOptions = {}): LiveModel {
   const forest = trainForest(set.x, set.y, set.w, set.features, set.classes, { seed: opts.seed, ...opts.forest });
-  return { kind: 'live-forest', features: featureOpts, featureNames: images[0]!.stack.names, classes: set.classes, forest, trainedOn: { images: images.length, samples: set.y.length, perClass: set.perClass } };
+  return { kind: 'live-forest', features: featureOpts, featureNames, classes: set.classes, forest, trainedOn: { images, samples: set.y.length, perClass: set.perClass } };
+}
+
+export function trainLiveModel(images: LiveTrainingImage[], featureOpts: FeatureStackOptions, opts: LiveTrainOptions = {}): LiveModel {
+  return trainFromSet(buildTrainingSet(images, opts), featureOpts, images[0]!.stack.names, images.length, opts);
 }
 
 export interface LivePrediction {
