@@ -21,12 +21,18 @@ import { decodeImage } from '../../core/imaging/decode-image';
 import { computeFeatureStack, DEFAULT_SCALES } from '../../core/ml/live/compute-feature-stack';
 import type { FeatureImage, FeatureStack, FeatureStackOptions } from '../../core/ml/live/feature-types';
 import { mergeTrainingSets, predictImage, predictStack, sampleImage, trainFromSet, type LiveModel, type TrainingSet } from '../../core/ml/live/live-classifier';
+import { concatStacks, MobileNetFeatures } from '../../core/ml/live/mobilenet-features';
+import { findNsfwjsMobileNet } from '../../core/ml/models/mobilenet-unet';
+import { selectBackend } from '../../core/ml/backend';
 import { simulateScribbles } from '../../core/ml/live/simulate-scribbles';
 import { createRng } from '../../core/ml/train/rng';
 import { median, percentile, type BenchContext, type BenchResult, type BenchRow, type BenchSuite } from './bench-types';
 import { dsbSplit, loadDsb } from './ml-model.bench';
 
-const FEATURES: FeatureStackOptions = { scales: [...DEFAULT_SCALES] };
+/** microscopy: per-image robust contrast and dark-background polarity; photos: contrast only */
+const DSB_FEATURES: FeatureStackOptions = { scales: [...DEFAULT_SCALES], normalize: 'robust', polarity: 'dark-background' };
+const PHOTO_FEATURES: FeatureStackOptions = { scales: [...DEFAULT_SCALES], normalize: 'robust' };
+let FEATURES: FeatureStackOptions = DSB_FEATURES;
 
 interface Labelled {
   id: string;
@@ -102,9 +108,16 @@ interface Prepared {
   names: string[];
 }
 
-function prepare(d: Labelled, seed: number, timings: number[]): Prepared {
+type Extra = ((img: FeatureImage) => FeatureStack) | null;
+
+function stackOf(img: FeatureImage, extra: Extra): FeatureStack {
+  const s = computeFeatureStack(img, FEATURES);
+  return extra ? concatStacks(s, extra(img)) : s;
+}
+
+function prepare(d: Labelled, seed: number, timings: number[], extra: Extra = null): Prepared {
   const t0 = performance.now();
-  const stack = computeFeatureStack(d.image, FEATURES);
+  const stack = stackOf(d.image, extra);
   timings.push((performance.now() - t0) / (d.image.width * d.image.height / 1e6));
   const scribbleLabels = simulateScribbles(d.instances, d.image.width, d.image.height, createRng(seed), {}, (id) => {
     const i = d.instances.indexOf(id);
@@ -121,11 +134,11 @@ function train(sets: TrainingSet[], names: string[], trainTimes: number[]): Live
   return m;
 }
 
-function evaluate(models: Record<string, LiveModel>, test: Labelled[], k: number, binary: boolean): Record<string, Scores> {
+function evaluate(models: Record<string, LiveModel>, test: Labelled[], k: number, binary: boolean, extra: Extra = null): Record<string, Scores> {
   const scores: Record<string, Scores> = {};
   for (const name of Object.keys(models)) scores[name] = new Scores(binary ? 2 : k);
   for (const d of test) {
-    const stack = computeFeatureStack(d.image, FEATURES);
+    const stack = stackOf(d.image, extra);
     const truth = binary ? fgOnly(d.semantic) : d.semantic;
     for (const [name, m] of Object.entries(models)) {
       const p = predictStack(m, stack).labels;
@@ -157,6 +170,7 @@ const suite: BenchSuite = {
     const rows: BenchRow[] = [];
     const conditions = `${os.cpus().length} cores shared with other engineers' runs; load avg at start ${os.loadavg()[0]!.toFixed(1)}`;
     const featTimes: number[] = [];
+    const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
     const trainTimes: number[] = [];
 
     // ---------------------------------------------------------------- dsb2018
@@ -197,7 +211,6 @@ const suite: BenchSuite = {
       rows.push({ metric: `dsb TEST IoU pooled, live forest, ${key.replace('full', 'full masks of').replace('scribbles', 'scribbles on')} TRAIN image(s)`, value: v, unit: '', ...(t ? { target: t[0], met: t[1](v) } : {}), note: `mean/image ${s.meanPerImage().toFixed(3)}; ${m.trainedOn.samples} samples` });
     }
     rows.push({ metric: 'dsb TEST IoU pooled, scribbles on 1 TRAIN image, median over TRAIN images 1-5', value: median(single), unit: '', target: '>= 0.70', met: median(single) >= 0.7, note: `each: ${single.map((v) => v.toFixed(3)).join(', ')}` });
-    const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
     const loop = readRows(path.join(root, 'bench-results/annotator-loop.json'));
     const mlm = readRows(path.join(root, 'bench-results/ml-model.json'));
     for (const [src, pat] of [
@@ -212,6 +225,7 @@ const suite: BenchSuite = {
     ctx.log('dsb done');
 
     // ---------------------------------------------------------------- fruits-nuts
+    FEATURES = PHOTO_FEATURES;
     const fnDir = path.join(ctx.datasetsDir, 'fruits-nuts-coco');
     const fruitIds = Array.from({ length: 18 }, (_, i) => String(i));
     const fTrain: Prepared[] = [];
@@ -234,6 +248,35 @@ const suite: BenchSuite = {
       rows.push({ metric: `fruits-nuts mean IoU (date/fig/hazelnut, pooled over images 5-17), live forest, ${key.replace('full', 'full masks of').replace('scribbles', 'scribbles on')} image(s)`, value: s.miou(), unit: '', ...(t ? { target: '>= 0.80', met: s.miou() >= 0.8 } : {}), note: `per class ${[1, 2, 3].map((c) => s.iou(c).toFixed(2)).join('/')}; class-agnostic fg mean/image ${s.meanPerImage().toFixed(3)}` });
     }
     ctx.log('fruits done');
+
+    // MobileNetV2 activations (strides 4/8/16, 8 projected channels each) on top: measured on fruits-nuts
+    const nsfw = findNsfwjsMobileNet(root);
+    if (!nsfw) ctx.log('MobileNetV2 features skipped: the nsfwjs package is not installed');
+    else {
+      await selectBackend({ force: 'wasm', env: {} });
+      const mn = await MobileNetFeatures.load(nsfw);
+      const mnTimes: number[] = [];
+      const extra: Extra = (img) => {
+        const t0 = performance.now();
+        const st = mn.compute(img, 8);
+        mnTimes.push((performance.now() - t0) / ((img.width * img.height) / 1e6));
+        return st;
+      };
+      const mTrain = fruits.slice(0, 2).map((d, i) => prepare(d, 200 + i, [], extra));
+      const mNames = mTrain[0]!.names;
+      const mModels: Record<string, LiveModel> = {
+        'scribbles 2': train(mTrain.map((p) => p.scribble), mNames, []),
+        'full 2': train(mTrain.map((p) => p.full), mNames, []),
+      };
+      const ms = evaluate(mModels, fTest, 4, false, extra);
+      for (const key of Object.keys(mModels)) {
+        const sc = ms[key]!;
+        const base = fs4[key]!.miou();
+        rows.push({ metric: `fruits-nuts mean IoU, live forest + MobileNetV2 features, ${key.replace('full', 'full masks of').replace('scribbles', 'scribbles on')} image(s)`, value: sc.miou(), unit: '', target: '>= 0.80', met: sc.miou() >= 0.8, note: `filter bank alone ${base.toFixed(3)} (${sc.miou() > base ? 'helps' : 'does not help'}); per class ${[1, 2, 3].map((c) => sc.iou(c).toFixed(2)).join('/')}` });
+      }
+      rows.push({ metric: 'MobileNetV2 features per megapixel (wasm, 1 thread)', value: median(mnTimes) / 1000, unit: 's', note: `${mnTimes.length} images` });
+      mn.dispose();
+    }
 
     // ---------------------------------------------------------------- latency
     const f0 = fruits[0]!;
@@ -284,9 +327,9 @@ const suite: BenchSuite = {
     rows.push({ metric: 'forest training, all models of this run', value: median(trainTimes) / 1000, unit: 's (median)', note: `max ${(Math.max(...trainTimes) / 1000).toFixed(2)} s over ${trainTimes.length} models` });
 
     const summary = [
-      `Live pixel classifier: ${names.length} features on RGB (luminance: Gaussian, gradient magnitude, LoG, DoG, Hessian and structure-tensor eigenvalues at ${DEFAULT_SCALES.join(', ')} px; each colour channel: Gaussian at the same scales), a 32-tree random forest (depth 14, sqrt(F) features per split, 64 quantile bins), class-balanced weights, at most 4000 samples per class and image.`,
+      `Live pixel classifier: ${names.length} features on RGB after per-image robust contrast normalisation (0.5-99.5th percentile of luminance -> 0..1; dsb also inverts images whose median is bright, so bright-field and fluorescence share polarity) (luminance: Gaussian, gradient magnitude, LoG, DoG, Hessian and structure-tensor eigenvalues at ${DEFAULT_SCALES.join(', ')} px; each colour channel: Gaussian at the same scales), a 32-tree random forest (depth 14, sqrt(F) features per split, 64 quantile bins), class-balanced weights, at most 4000 samples per class and image.`,
       'Scribbles are simulated from the ground truth: per image up to 10 random objects get one brush stroke (radius 1 px) along their main axis through their innermost pixel, kept inside the object, plus 6 straight background strokes at least 4 px from any object. Unpainted pixels are not training data.',
-      'The U-Net rows are copied from the last annotator-loop / ml-model runs (same TEST images and metric; U-Net trained 45 s per round / 300 s), not rerun in this run. The MobileNetV2 activations are not in the feature stack yet (not measured).',
+      'The U-Net rows are copied from the last annotator-loop / ml-model runs (same TEST images and metric; U-Net trained 45 s per round / 300 s), not rerun in this run. The MobileNetV2 rows add the pretrained encoder activations at stride-4/8/16 activations (each projected to 8 channels by a fixed random matrix, upsampled bilinearly) to the same filter bank on fruits-nuts.',
       `Ran on a loaded shared machine (${conditions}).`,
     ].join('\n\n');
     return { title: `Live pixel classifier (random forest on filter-bank features) — ${conditions}`, rows, summary };

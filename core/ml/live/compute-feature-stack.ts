@@ -21,6 +21,8 @@ export class FeatureInputError extends Error {
 }
 
 interface Resolved {
+  normalize: 'none' | 'robust';
+  polarity: 'as-is' | 'dark-background';
   scales: number[];
   filters: FilterName[];
   colorFilters: FilterName[];
@@ -39,7 +41,11 @@ function resolve(image: FeatureImage, opts: FeatureStackOptions): Resolved {
   const colorFilters = ALL_FILTERS.filter((f) => (opts.colorFilters ?? ['gaussian']).includes(f));
   const valueScale = opts.valueScale ?? (data instanceof Uint8Array || data instanceof Uint8ClampedArray ? 1 / 255 : data instanceof Uint16Array ? 1 / 65535 : 1);
   const tileRows = Math.max(16, Math.floor(opts.tileRows ?? DEFAULT_TILE_ROWS));
-  return { scales, filters, colorFilters, valueScale, tileRows };
+  const normalize = opts.normalize ?? 'none';
+  const polarity = opts.polarity ?? 'as-is';
+  if (normalize !== 'none' && normalize !== 'robust') throw new FeatureInputError(`unknown normalize '${String(normalize)}'`);
+  if (polarity !== 'as-is' && polarity !== 'dark-background') throw new FeatureInputError(`unknown polarity '${String(polarity)}'`);
+  return { scales, filters, colorFilters, valueScale, tileRows, normalize, polarity };
 }
 
 /** Feature names in stack order (e.g. `lum:gaussian@1.6`, `c0:gaussian@0.7`, `lum:hessian1@5`). */
@@ -59,8 +65,53 @@ export function featureNames(channels: number, opts: FeatureStackOptions = {}): 
   return names;
 }
 
+/** v -> v * mul + add, applied to every plane (valueScale, normalisation and polarity folded in). */
+interface IntensityMap {
+  mul: number;
+  add: number;
+}
+
+function lumAt(image: FeatureImage, i: number): number {
+  const c = image.channels;
+  const colors = c > 1 ? Math.min(c, 3) : 1;
+  let s = 0;
+  for (let k = 0; k < colors; k++) s += image.data[i * c + k]!;
+  return s / colors;
+}
+
+/** The whole image's intensity map (statistics from up to ~65k sampled pixels). */
+export function intensityMap(image: FeatureImage, r: Pick<Resolved, 'valueScale' | 'normalize' | 'polarity'>): IntensityMap {
+  let mul = r.valueScale;
+  let add = 0;
+  if (r.normalize === 'none' && r.polarity === 'as-is') return { mul, add };
+  const n = image.width * image.height;
+  const step = Math.max(1, Math.floor(n / 65536));
+  const xs: number[] = [];
+  for (let i = 0; i < n; i += step) xs.push(lumAt(image, i) * r.valueScale);
+  const v = Float32Array.from(xs).sort();
+  const q = (p: number) => v[Math.min(v.length - 1, Math.floor(p * v.length))]!;
+  let lo = 0;
+  let hi = 1;
+  if (r.normalize === 'robust') {
+    lo = q(0.005);
+    hi = q(0.995);
+    if (!(hi > lo)) hi = lo + 1;
+    mul = r.valueScale / (hi - lo);
+    add = -lo / (hi - lo);
+  }
+  if (r.polarity === 'dark-background') {
+    const med = q(0.5) * (mul / r.valueScale) + add;
+    const mid = r.normalize === 'robust' ? 0.5 : (q(0.005) + q(0.995)) / 2;
+    if (med > mid) {
+      mul = -mul;
+      add = 1 - add;
+    }
+  }
+  return { mul, add };
+}
+
 /** Rows [y0, y1) of the image as float planes: luminance first, then colour channels (max 3). */
-function planesOf(image: FeatureImage, y0: number, y1: number, valueScale: number): Float32Array[] {
+function planesOf(image: FeatureImage, y0: number, y1: number, map: IntensityMap): Float32Array[] {
   const { width: w, channels: c, data } = image;
   const n = w * (y1 - y0);
   const colors = c > 1 ? Math.min(c, 3) : 0;
@@ -69,11 +120,11 @@ function planesOf(image: FeatureImage, y0: number, y1: number, valueScale: numbe
   const base = y0 * w * c;
   for (let i = 0; i < n; i++) {
     const o = base + i * c;
-    if (colors === 0) lum[i] = data[o]! * valueScale;
+    if (colors === 0) lum[i] = data[o]! * map.mul + map.add;
     else {
       let s = 0;
       for (let k = 0; k < colors; k++) {
-        const v = data[o + k]! * valueScale;
+        const v = data[o + k]! * map.mul + map.add;
         cols[k]![i] = v;
         s += v;
       }
@@ -83,10 +134,10 @@ function planesOf(image: FeatureImage, y0: number, y1: number, valueScale: numbe
   return [lum, ...cols];
 }
 
-function computeRows(image: FeatureImage, r: Resolved, y0: number, y1: number, out: Float32Array, nf: number): void {
+function computeRows(image: FeatureImage, r: Resolved, map: IntensityMap, y0: number, y1: number, out: Float32Array, nf: number): void {
   const w = image.width;
   const h = y1 - y0;
-  const planes = planesOf(image, y0, y1, r.valueScale);
+  const planes = planesOf(image, y0, y1, map);
   let off = 0;
   planes.forEach((plane, p) => {
     const fs = p === 0 ? r.filters : r.colorFilters;
@@ -110,6 +161,7 @@ export function forEachFeatureBand(image: FeatureImage, opts: FeatureStackOption
   const names = featureNames(image.channels, opts);
   const nf = names.length;
   const { width: w, height: H } = image;
+  const map = intensityMap(image, r);
   const fmax = Math.max(...r.scales.map(pyramidFactor));
   const halo = Math.ceil(3 * Math.max(...r.scales)) + 2 * fmax + 2;
   const step = H <= r.tileRows * 1.5 ? H : Math.max(fmax, Math.floor(r.tileRows / fmax) * fmax);
@@ -117,14 +169,14 @@ export function forEachFeatureBand(image: FeatureImage, opts: FeatureStackOption
     const y1 = Math.min(H, y0 + step);
     if (y0 === 0 && y1 === H) {
       const data = new Float32Array(w * H * nf);
-      computeRows(image, r, 0, H, data, nf);
+      computeRows(image, r, map, 0, H, data, nf);
       fn({ y0: 0, rows: H, data }, nf);
       break;
     }
     const ys = Math.max(0, Math.floor((y0 - halo) / fmax) * fmax);
     const ye = Math.min(H, y1 + halo);
     const tmp = new Float32Array(w * (ye - ys) * nf);
-    computeRows(image, r, ys, ye, tmp, nf);
+    computeRows(image, r, map, ys, ye, tmp, nf);
     fn({ y0, rows: y1 - y0, data: tmp.subarray((y0 - ys) * w * nf, (y1 - ys) * w * nf) }, nf);
   }
   return names;

@@ -25,6 +25,14 @@ export interface FeatureStackOptions {
   colorFilters?: FilterName[];
   /** multiplier from raw pixel values to intensities (default 1/255 for Uint8Array, 1/65535 for Uint16Array, else 1) */
   valueScale?: number;
+  /**
+   * per-image intensity normalisation before filtering: 'none' (default), or 'robust': the
+   * 1st..99.5th percentile of luminance becomes 0..1 (all channels, same map), so images of one
+   * kind but different exposure share features
+   */
+  normalize?: 'none' | 'robust';
+  /** 'dark-background' inverts an image whose median luminance is above the middle of its range (bright-field vs fluorescence); default 'as-is' */
+  polarity?: 'as-is' | 'dark-background';
   /** images taller than this are computed in bands of this many rows (default 512) */
   tileRows?: number;
 }

@@ -112,6 +112,26 @@ describe('computeFeatureStack: closed forms', () => {
     expect(maxDiff).toBeLessThan(1e-5);
   });
 
+  it("normalize 'robust' removes exposure (gain and offset); polarity 'dark-background' removes inversion", () => {
+    const base = plane((x, y) => ((x - 40) ** 2 + (y - 50) ** 2 < 100 ? 0.8 : 0.1) + ((x * 7 + y * 13) % 5) / 100);
+    const opts = { scales: [1.6, 5], normalize: 'robust' as const, polarity: 'dark-background' as const };
+    const a = computeFeatureStack({ data: base, width: W, height: H, channels: 1 }, opts);
+    const dim = computeFeatureStack({ data: base.map((v) => 0.3 * v + 0.2), width: W, height: H, channels: 1 }, opts);
+    const inv = computeFeatureStack({ data: base.map((v) => 1 - v), width: W, height: H, channels: 1 }, opts);
+    let dDim = 0;
+    let dInv = 0;
+    for (let i = 0; i < a.data.length; i++) {
+      dDim = Math.max(dDim, Math.abs(a.data[i]! - dim.data[i]!));
+      dInv = Math.max(dInv, Math.abs(a.data[i]! - inv.data[i]!));
+    }
+    expect(dDim).toBeLessThan(1e-4);
+    expect(dInv).toBeLessThan(1e-4);
+    // without normalisation the dim copy differs
+    const raw = computeFeatureStack({ data: base, width: W, height: H, channels: 1 }, { scales: [1.6] });
+    const rawDim = computeFeatureStack({ data: base.map((v) => 0.3 * v + 0.2), width: W, height: H, channels: 1 }, { scales: [1.6] });
+    expect(Math.abs(raw.data[0]! - rawDim.data[0]!)).toBeGreaterThan(0.01);
+  });
+
   it('bad input is a typed error', () => {
     expect(() => computeFeatureStack({ data: new Uint8Array(10), width: 4, height: 4, channels: 1 })).toThrow(FeatureInputError);
     expect(() => computeFeatureStack({ data: new Uint8Array(16), width: 4, height: 4, channels: 1 }, { scales: [0] })).toThrow(FeatureInputError);
