@@ -103,3 +103,20 @@ describe('live classifier', () => {
     expect(Array.from(whole.labels)).toEqual(Array.from(pred.labels));
   });
 });
+
+describe('live model file', () => {
+  it('round-trips (same predictions) and rejects corrupt bytes with a typed error', async () => {
+    const { encodeLiveModel, decodeLiveModel } = await import('../../../../core/ml/live/live-model-file');
+    const a = discs(48, 48, 21);
+    const labels = Uint8Array.from(a.truth, (t, i) => (i % 3 === 0 ? t + 1 : 0));
+    const opts = { scales: [0.7, 1.6] };
+    const stack = computeFeatureStack(a.image, opts);
+    const model = trainLiveModel([{ stack, labels }], opts, { forest: { trees: 4 } });
+    const bytes = encodeLiveModel(model);
+    const back = decodeLiveModel(bytes);
+    expect(back.featureNames).toEqual(model.featureNames);
+    expect(Array.from(predictStack(back, stack).probs)).toEqual(Array.from(predictStack(model, stack).probs));
+    expect(() => decodeLiveModel(bytes.subarray(0, bytes.length - 8))).toThrow(ForestInputError);
+    expect(() => decodeLiveModel(new Uint8Array(20))).toThrow(/magic/);
+  });
+});
