@@ -17,7 +17,7 @@ const rawPlugin = {
 };
 
 await build({
-  entryPoints: { cli: path.join(root, 'core/host/cli.ts'), 'training-worker': path.join(root, 'core/ml/train/training-worker.ts') },
+  entryPoints: { cli: path.join(root, 'core/host/cli.ts'), 'training-worker': path.join(root, 'core/ml/train/training-worker.ts'), 'live-worker': path.join(root, 'core/ml/live/live-worker.ts') },
   outdir: path.join(root, 'out/host'),
   bundle: true,
   platform: 'node',
