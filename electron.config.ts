@@ -18,7 +18,7 @@ export default defineConfig({
       outDir: 'out/main',
       // the ML worker (training and batch pre-labelling) is loaded from beside the main bundle
       rollupOptions: {
-        input: { index: resolve(__dirname, 'electron/main/index.ts'), 'training-worker': resolve(__dirname, 'core/ml/worker/training-worker.ts') },
+        input: { index: resolve(__dirname, 'electron/main/index.ts'), 'training-worker': resolve(__dirname, 'core/ml/worker/training-worker.ts'), 'live-worker': resolve(__dirname, 'core/ml/worker/live-worker.ts') },
       },
     },
   },

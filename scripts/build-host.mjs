@@ -17,7 +17,7 @@ const rawPlugin = {
 };
 
 await build({
-  entryPoints: { cli: path.join(root, 'core/host/cli.ts'), 'training-worker': path.join(root, 'core/ml/worker/training-worker.ts') },
+  entryPoints: { cli: path.join(root, 'core/host/cli.ts'), 'training-worker': path.join(root, 'core/ml/worker/training-worker.ts'), 'live-worker': path.join(root, 'core/ml/worker/live-worker.ts') },
   outdir: path.join(root, 'out/host'),
   bundle: true,
   platform: 'node',
