@@ -51,6 +51,8 @@ export class ProjectRegistry {
   }
 
   private adopt(store: ProjectStore): ProjectStore {
+    // a training run whose process was killed stays 'running' in the file until someone opens it
+    if (!this.open.has(store.id)) store.models.failInterruptedRuns();
     this.open.set(store.id, store);
     this.recent.touch({ id: store.id, name: store.record.name, dir: store.dir });
     return store;

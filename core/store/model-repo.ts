@@ -4,6 +4,7 @@
  * 0003). Multi-row changes run in one transaction. The store keeps a version's config as the
  * JSON it was given; core/ml validates it into a typed model config (modelConfigOf).
  */
+import os from 'node:os';
 import type Database from 'better-sqlite3';
 import { AppError } from '../api/errors';
 import { MODEL_KINDS, type ModelKind, type ModelVersionInfo, type TrainingRunInfo } from '../api/types';
@@ -202,8 +203,8 @@ export class ModelRepo {
   createRun(r: { kind: ModelKind; config: object; backend?: string | null; baseVersionId?: number | null; images: { imageId: number; split: 'train' | 'val' }[] }): number {
     return this.db.transaction(() => {
       const info = this.db
-        .prepare("INSERT INTO training_run (kind, status, config, backend, base_version_id, started_at) VALUES (?, 'running', ?, ?, ?, ?)")
-        .run(toKind(r.kind), JSON.stringify(r.config), r.backend ?? null, r.baseVersionId ?? null, now());
+        .prepare("INSERT INTO training_run (kind, status, config, backend, base_version_id, started_at, owner_pid, owner_host) VALUES (?, 'running', ?, ?, ?, ?, ?, ?)")
+        .run(toKind(r.kind), JSON.stringify(r.config), r.backend ?? null, r.baseVersionId ?? null, now(), process.pid, os.hostname());
       const id = Number(info.lastInsertRowid);
       const ins = this.db.prepare('INSERT INTO training_run_image (run_id, image_id, split) VALUES (?, ?, ?)');
       for (const im of r.images) ins.run(id, im.imageId, im.split);
@@ -268,8 +269,38 @@ export class ModelRepo {
     return row.n;
   }
 
-  /** Runs left 'running' by a crash become 'failed' (call when a project opens). */
-  failInterruptedRuns(): number {
-    return this.db.prepare("UPDATE training_run SET status = 'failed', error = 'interrupted (the app stopped during training)', finished_at = ? WHERE status IN ('running', 'queued')").run(now()).changes;
+  /**
+   * Runs left 'running' or 'queued' by a process that no longer exists become 'failed' (called
+   * when a project opens). A run owned by a live process on this host (the CLI training beside
+   * the app) is left alone; a run owned by another host is left alone too, since its process
+   * cannot be checked from here. Rows from before migration 0004 have no owner and count as dead.
+   */
+  failInterruptedRuns(isAlive: (pid: number) => boolean = processIsAlive): number {
+    const rows = this.db.prepare("SELECT id, owner_pid, owner_host FROM training_run WHERE status IN ('running', 'queued')").all() as {
+      id: number;
+      owner_pid: number | null;
+      owner_host: string | null;
+    }[];
+    const host = os.hostname();
+    const dead = rows.filter((r) => r.owner_pid === null || (r.owner_host === host && !isAlive(r.owner_pid)));
+    const fail = this.db.prepare(
+      "UPDATE training_run SET status = 'failed', error = 'interrupted (the process running it stopped)', finished_at = ? WHERE id = ? AND status IN ('running', 'queued')",
+    );
+    const at = now();
+    this.db.transaction(() => {
+      for (const r of dead) fail.run(at, r.id);
+    })();
+    return dead.length;
+  }
+}
+
+/** Whether a process with this pid exists on this machine (EPERM: it exists, owned by another user). */
+export function processIsAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

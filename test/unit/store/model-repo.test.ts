@@ -83,4 +83,41 @@ describe('ModelRepo', () => {
     expect(store.models.finishedSinceLastRun('segmentation')).toBe(3);
     store.close();
   });
+
+  it('a run left running by a dead process fails on the next open; a live owner, another host and finished runs are left alone', () => {
+    const dir = path.join(tmp, 'runs');
+    const store = ProjectStore.create(dir, { name: 'runs' });
+    const mine = store.models.createRun({ kind: 'segmentation', config: {}, images: [] });
+    const dead = store.models.createRun({ kind: 'segmentation', config: {}, images: [] });
+    const remote = store.models.createRun({ kind: 'clicks', config: {}, images: [] });
+    const legacy = store.models.createRun({ kind: 'segmentation', config: {}, images: [] });
+    const done = store.models.createRun({ kind: 'segmentation', config: {}, images: [] });
+    store.models.finishRun(done, { status: 'succeeded' });
+    const deadPid = 2 ** 22 + 17; // above Linux's pid_max: never a live process
+    store.db.prepare('UPDATE training_run SET owner_pid = ? WHERE id = ?').run(deadPid, dead);
+    store.db.prepare("UPDATE training_run SET owner_pid = ?, owner_host = 'another-machine' WHERE id = ?").run(deadPid, remote);
+    store.db.prepare('UPDATE training_run SET owner_pid = NULL, owner_host = NULL WHERE id = ?').run(legacy);
+    expect(store.models.failInterruptedRuns()).toBe(2);
+    const status = (id: number) => store.models.getRun(id).status;
+    expect([status(mine), status(dead), status(remote), status(legacy), status(done)]).toEqual(['running', 'failed', 'running', 'failed', 'succeeded']);
+    expect(store.models.getRun(dead).error).toMatch(/interrupted/);
+    expect(store.models.failInterruptedRuns()).toBe(0);
+    store.close();
+  });
+});
+
+describe('ProjectRegistry', () => {
+  it('opening a project fails the runs its killed processes left running', async () => {
+    const { ProjectRegistry } = await import('../../../core/services/project-registry');
+    const { RecentProjects } = await import('../../../core/services/recent-projects');
+    const dir = path.join(tmp, 'reopen');
+    const store = ProjectStore.create(dir, { name: 'reopen' });
+    const run = store.models.createRun({ kind: 'segmentation', config: {}, images: [] });
+    store.db.prepare('UPDATE training_run SET owner_pid = ? WHERE id = ?').run(2 ** 22 + 17, run);
+    store.close();
+    const registry = new ProjectRegistry(new RecentProjects(path.join(tmp, 'data')));
+    const opened = registry.openDir(dir);
+    expect(opened.models.getRun(run)).toMatchObject({ status: 'failed' });
+    registry.closeAll();
+  });
 });
