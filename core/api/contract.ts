@@ -199,7 +199,7 @@ export const contract = {
       ]),
     ),
     /** writes a planned import in one transaction (all or nothing) */
-    applyImport: method<DatasetImportResult>()(z.tuple([projectId, z.string().uuid(), z.object({ strict: z.boolean().optional() }).strict()])),
+    applyImport: method<DatasetImportResult>()(z.tuple([projectId, z.string().uuid(), z.object({ strict: z.boolean().optional(), replaceHumanMasks: z.boolean().optional() }).strict()])),
   },
   models: {
     list: method<ModelVersionInfo[]>()(z.tuple([projectId])),

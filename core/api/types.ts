@@ -219,6 +219,8 @@ export interface DatasetImportPlan {
   images: { imageId: number; fileName: string; instances: number; hasExistingMask: boolean }[];
   unmatched: { name: string; file: string; reason: string }[];
   issues: DatasetIssue[];
+  /** replace mode: masks the import would empty, shrink or replace by a partial one; humanMasks: ones drawn by people (need replaceHumanMasks) */
+  maskChanges: { emptied: number; shrunk: number; partial: number; humanMasks: number };
   totals: { datasetImages: number; matchedImages: number; unmatchedImages: number; instances: number; existingMasks: number; newClasses: number };
 }
 

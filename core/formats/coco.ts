@@ -13,7 +13,6 @@
  * pycocotools); 'rle' always writes compressed RLE. `area` is the pixel count, `bbox` is
  * pycocotools' `toBbox`, `iscrowd` is 0.
  */
-import { paintRle } from '../mask/rle';
 import path from 'node:path';
 import { z } from 'zod';
 import { LabelMap } from '../mask/label-map';
@@ -66,6 +65,8 @@ interface PendingImage {
   row: NonNullable<ReturnType<ImportContext['matchImage']>>;
   entry: string;
   anns: { rle: Rle; slot: number; ref: string }[];
+  /** this image's annotations that were skipped */
+  skipped: number;
 }
 
 /** Reads a COCO instances JSON file into the import plan. */
@@ -127,7 +128,7 @@ export async function readCoco(ctx: ImportContext, file: string): Promise<void> 
       imgs.set(key, null);
       return;
     }
-    const p: PendingImage = { row, entry: e, anns: [] };
+    const p: PendingImage = { row, entry: e, anns: [], skipped: 0 };
     imgs.set(key, p);
     order.push(p);
   });
@@ -139,6 +140,10 @@ export async function readCoco(ctx: ImportContext, file: string): Promise<void> 
     const a = CocoAnnotationSchema.safeParse(raw);
     if (!a.success) {
       ctx.issues.add('schema', 'skipped', file, entry, describeZodError(a.error));
+      // still an entry of its image, when that can be told: the image's mask lacks it
+      const imageId = typeof raw === 'object' && raw !== null && 'image_id' in raw ? (raw as { image_id: unknown }).image_id : undefined;
+      const owner = typeof imageId === 'number' || typeof imageId === 'string' ? imgs.get(String(imageId)) : undefined;
+      if (owner) owner.skipped++;
       return;
     }
     const ann = a.data;
@@ -152,28 +157,32 @@ export async function readCoco(ctx: ImportContext, file: string): Promise<void> 
       ctx.issues.add('unknown-image', 'skipped', file, entry, `image_id ${imgKey} is not in "images"`);
       return;
     }
+    const img = imgs.get(imgKey);
     if (!cats.has(ann.category_id)) {
       ctx.issues.add('unknown-category', 'skipped', file, entry, `category_id ${ann.category_id} is not in "categories"`);
+      if (img) img.skipped++;
       return;
     }
     const cat = cats.get(ann.category_id);
-    const img = imgs.get(imgKey);
+    if (img && !cat) img.skipped++;
     if (!img || !cat) return; // image not matched, or a broken entry: reported once with it
     if (cat.slot === 0) {
       ctx.leftOut(cat.name);
       return;
     }
+    const before = ctx.issues.counts.byAction.skipped ?? 0;
     const rle = segmentationToRle(ctx, file, entry, ann.segmentation, img.row.width, img.row.height);
     if (rle) img.anns.push({ rle, slot: cat.slot, ref: entry });
+    if ((ctx.issues.counts.byAction.skipped ?? 0) > before) img.skipped++;
   });
 
   for (const img of order) {
     const map = new LabelMap(img.row.width, img.row.height);
     img.anns.forEach((a, k) => {
       map.setInstance({ id: k + 1, classId: a.slot, source: 'import', score: null });
-      paintRle(map.ids, a.rle, k + 1);
+      ctx.paintRle(map, a.rle, k + 1);
     });
-    ctx.finishImage(img.row, map, img.anns.map((a) => a.ref), file);
+    ctx.finishImage(img.row, map, img.anns.map((a) => a.ref), file, img.skipped);
   }
 }
 

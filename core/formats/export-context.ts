@@ -108,6 +108,10 @@ export interface WriterContext {
   /** the splits in use, or null when the export is not split */
   splits: readonly SplitName[] | null;
   issues: IssueList;
+  /** the final export folder (files are written to a temporary one first) */
+  outDir?: string;
+  /** how images are placed: 'none' means the writer must point at the originals */
+  images?: 'copy' | 'link' | 'none';
 }
 
 export interface FormatWriter {

@@ -59,6 +59,10 @@ export interface ExportOptions {
   coco?: { encoding?: CocoEncoding };
   /** bit depth of index-mask PNGs (index-masks format); default 8 for class maps, 16 for instance maps */
   indexBitDepth?: 8 | 16;
+  /** LabelMe: 'polygon' shapes (default) or one 'mask' shape per instance; embed images as imageData */
+  labelme?: { shapes?: 'polygon' | 'mask'; imageData?: boolean };
+  /** VOC: 'flat' (default: the folders at the root) or 'vocdevkit' (VOCdevkit/VOC2012/..., torchvision's `root`) */
+  voc?: { layout?: 'flat' | 'vocdevkit' };
 }
 
 export interface ExportProgress {
@@ -111,6 +115,8 @@ function checkOptions(o: ExportOptions): void {
     invalid(`COCO encoding must be 'auto', 'polygon' or 'rle', got ${String(o.coco.encoding)}.`);
   }
   if (o.indexBitDepth !== undefined && o.indexBitDepth !== 8 && o.indexBitDepth !== 16) invalid(`indexBitDepth must be 8 or 16, got ${String(o.indexBitDepth)}.`);
+  if (o.labelme?.shapes !== undefined && o.labelme.shapes !== 'polygon' && o.labelme.shapes !== 'mask') invalid(`LabelMe shapes must be 'polygon' or 'mask', got ${String(o.labelme.shapes)}.`);
+  if (o.voc?.layout !== undefined && o.voc.layout !== 'flat' && o.voc.layout !== 'vocdevkit') invalid(`VOC layout must be 'flat' or 'vocdevkit', got ${String(o.voc.layout)}.`);
 }
 
 /** Project classes -> export categories (subset, remap, merge by name), in project class order. */
@@ -144,11 +150,11 @@ function createWriter(o: ExportOptions, ctx: WriterContext): FormatWriter & { st
     case 'coco':
       return createCocoWriter(ctx, o.coco?.encoding ?? 'auto');
     case 'voc':
-      return createVocWriter(ctx);
+      return createVocWriter(ctx, o.voc?.layout ?? 'flat');
     case 'yolo-seg':
       return createYoloSegWriter(ctx);
     case 'labelme':
-      return createLabelmeWriter(ctx);
+      return createLabelmeWriter(ctx, o.labelme ?? {});
     case 'index-masks':
       return createIndexMaskWriter(ctx, o.indexBitDepth);
   }
@@ -230,7 +236,7 @@ export async function exportDataset(store: ProjectStore, options: ExportOptions,
     throw ioError(`Cannot create a folder next to ${outDir}`, e);
   }
   const sink = new ExportSink(tmp);
-  const ctx: WriterContext = { sink, categories, splits, issues };
+  const ctx: WriterContext = { sink, categories, splits, issues, outDir, images: options.images ?? 'copy' };
   const report: ExportReport = {
     format: options.format,
     outDir,

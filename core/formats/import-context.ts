@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { ImageRow } from '../api/types';
 import { LabelMap } from '../mask/label-map';
+import type { Rle } from '../mask/rle';
 import type { ProjectStore } from '../store/project-store';
 import { IssueList } from './validation-report';
 
@@ -38,6 +39,20 @@ export interface PlannedImage {
   labelMap: Uint8Array;
   /** refs[k - 1] says where instance k came from, e.g. 'annotations[4] (id 5)' */
   refs: string[];
+  /** entries for this image that were skipped (its planned mask lacks them) */
+  skippedEntries: number;
+  /** labelled pixels of the planned mask */
+  pixels: number;
+  /** the image's current mask, when it has one */
+  existing: ExistingMask | null;
+}
+
+/** What an image's current mask holds (for the dry run's warnings and the human-mask rule). */
+export interface ExistingMask {
+  instances: number;
+  /** instances drawn by a person (source 'human') */
+  humanInstances: number;
+  pixels: number;
 }
 
 /** A dataset image with no project image to go to. */
@@ -82,6 +97,11 @@ export class ImportContext {
   readonly #slots = new Map<string, number>();
   readonly #entries = new Map<string, PlannedClass>();
   readonly #projectClasses: { id: number; name: string }[];
+  readonly #store: ProjectStore;
+  /** skipped-issue count when each image was matched (entries skipped after that are its own) */
+  readonly #skipBase = new Map<number, number>();
+  /** per painted map: under id -> over id -> pixels taken */
+  readonly #overlaps = new WeakMap<LabelMap, Map<number, Map<number, number>>>();
 
   constructor(
     store: ProjectStore,
@@ -103,6 +123,7 @@ export class ImportContext {
       offset += page.items.length;
       if (page.items.length === 0 || offset >= page.total) break;
     }
+    this.#store = store;
     this.#annotated = new Set(store.annotations.annotatedImageIds());
     this.#projectClasses = store.classes.list().map((c) => ({ id: c.id, name: c.name }));
   }
@@ -148,6 +169,7 @@ export class ImportContext {
       return null;
     }
     this.#used.set(row.id, entry ? `${path.basename(file)} [${entry}]` : file);
+    this.#skipBase.set(row.id, this.issues.counts.byAction.skipped ?? 0);
     return row;
   }
 
@@ -199,10 +221,118 @@ export class ImportContext {
   }
 
   /**
+   * Paints instance `id` where `scratch` (row-major, image size) is set inside `box` (inclusive
+   * [x0, y0, x1, y1]), clearing `scratch` there; pixels taken from an earlier instance are counted
+   * for the overlap report. Later instances are drawn on top (the rule every reader follows).
+   */
+  paintPixels(map: LabelMap, scratch: Uint8Array, box: readonly [number, number, number, number], id: number): void {
+    const { ids, width } = map;
+    const [x0, y0, x1, y1] = box;
+    let lost: Map<number, number> | null = null;
+    let lastUnder = 0;
+    let n = 0;
+    for (let y = y0; y <= y1; y++) {
+      for (let i = y * width + x0, end = y * width + x1; i <= end; i++) {
+        if (!scratch[i]) continue;
+        scratch[i] = 0;
+        const u = ids[i]!;
+        if (u !== 0 && u !== id) {
+          if (u !== lastUnder) {
+            if (lastUnder) (lost ??= new Map()).set(lastUnder, (lost.get(lastUnder) ?? 0) + n);
+            lastUnder = u;
+            n = 0;
+          }
+          n++;
+        }
+        ids[i] = id;
+      }
+    }
+    if (lastUnder) (lost ??= new Map()).set(lastUnder, (lost.get(lastUnder) ?? 0) + n);
+    if (lost) this.#noteOverlaps(map, id, lost);
+  }
+
+  /** paintRle with the overlap accounting of paintPixels. */
+  paintRle(map: LabelMap, rle: Rle, id: number): void {
+    const { ids, width } = map;
+    const { height, counts } = rle;
+    let lost: Map<number, number> | null = null;
+    let p = 0;
+    for (let j = 0; j < counts.length; j++) {
+      let c = counts[j]!;
+      if ((j & 1) === 0) {
+        p += c;
+        continue;
+      }
+      let x = (p / height) | 0;
+      let y = p - x * height;
+      p += c;
+      while (c > 0) {
+        const k = Math.min(c, height - y);
+        let idx = y * width + x;
+        const end = idx + k * width;
+        for (; idx < end; idx += width) {
+          const u = ids[idx]!;
+          if (u !== 0 && u !== id) (lost ??= new Map()).set(u, (lost.get(u) ?? 0) + 1);
+          ids[idx] = id;
+        }
+        c -= k;
+        y = 0;
+        x++;
+      }
+    }
+    if (lost) this.#noteOverlaps(map, id, lost);
+  }
+
+  #noteOverlaps(map: LabelMap, over: number, lost: Map<number, number>): void {
+    let m = this.#overlaps.get(map);
+    if (!m) this.#overlaps.set(map, (m = new Map()));
+    for (const [under, px] of lost) {
+      let o = m.get(under);
+      if (!o) m.set(under, (o = new Map()));
+      o.set(over, (o.get(over) ?? 0) + px);
+    }
+  }
+
+  /** The image's current mask: instance and pixel counts (null when it has none or it cannot be read). */
+  #existing(imageId: number): ExistingMask | null {
+    if (!this.#annotated.has(imageId)) return null;
+    const stored = this.#store.annotations.get(imageId);
+    if (!stored) return null;
+    try {
+      const m = LabelMap.decode(stored.labelMap);
+      const stats = m.stats();
+      let pixels = 0;
+      for (const s of stats.values()) pixels += s.area;
+      const present = m.instances().filter((i) => stats.has(i.id));
+      return { instances: present.length, humanInstances: present.filter((i) => i.source === 'human').length, pixels };
+    } catch {
+      return null;
+    }
+  }
+
+  /**
    * Takes a painted id map (instance k painted k-th; classId = slot) and records it as a planned
    * mask: instances with no pixel left are dropped and reported, the rest renumbered 1..n.
+   * Overlaps between instances (later ones drawn on top) are reported per pair. `skipped` is the
+   * number of this image's entries that were skipped; by default every entry skipped since the
+   * image was matched (right for readers that read one image at a time).
    */
-  finishImage(row: ImageRow, map: LabelMap, refs: readonly string[], source: string): void {
+  finishImage(row: ImageRow, map: LabelMap, refs: readonly string[], source: string, skipped?: number): void {
+    const skippedEntries = skipped ?? (this.issues.counts.byAction.skipped ?? 0) - (this.#skipBase.get(row.id) ?? 0);
+    const overlaps = this.#overlaps.get(map);
+    if (overlaps) {
+      for (const [under, byOver] of overlaps) {
+        for (const [over, px] of byOver) {
+          this.issues.add(
+            'overlap',
+            'noted',
+            source,
+            refs[under - 1] ?? `instance ${under}`,
+            `overlaps ${refs[over - 1] ?? `instance ${over}`}: ${px} pixel${px === 1 ? ' goes' : 's go'} to the later one (later entries are drawn on top)`,
+          );
+        }
+      }
+    }
     const { ids } = map;
     const table = map.instances();
     let maxId = 0;
@@ -213,10 +343,12 @@ export class ImportContext {
     const out = new LabelMap(map.width, map.height);
     const outRefs: string[] = [];
     let next = 0;
+    let dropped = 0;
     for (const t of table) {
       const ref = refs[t.id - 1] ?? `instance ${t.id}`;
       if (area[t.id] === 0) {
         this.issues.add('empty-mask', 'skipped', source, ref, 'covers no pixel inside the image (degenerate, outside the image, or entirely under later annotations)');
+        dropped++;
         continue;
       }
       lut[t.id] = ++next;
@@ -230,6 +362,21 @@ export class ImportContext {
       const v = ids[i]!;
       if (v !== 0) o[i] = v <= maxId ? lut[v]! : 0;
     }
+    let pixels = 0;
+    for (let i = 0; i < o.length; i++) if (o[i] !== 0) pixels++;
+    const existing = this.#existing(row.id);
+    const skippedAll = skippedEntries + dropped;
+    if (next === 0 && skippedAll > 0) {
+      // nothing usable for this image: its mask (if any) is left as it is
+      this.issues.add(
+        'all-skipped',
+        'skipped',
+        source,
+        row.fileName,
+        `${skippedAll === 1 ? 'the only entry for this image was skipped' : `all ${skippedAll} entries for this image were skipped`}; ${existing ? `its current mask (${existing.instances} instance${existing.instances === 1 ? '' : 's'}) is kept` : 'it gets no mask'}`,
+      );
+      return;
+    }
     this.items.push({
       imageId: row.id,
       fileName: row.fileName,
@@ -240,6 +387,9 @@ export class ImportContext {
       hasExistingMask: this.#annotated.has(row.id),
       labelMap: out.encode(),
       refs: outRefs,
+      skippedEntries: skippedAll,
+      pixels,
+      existing,
     });
   }
 

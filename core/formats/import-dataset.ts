@@ -58,6 +58,13 @@ export interface ImportPlan {
   unmatched: UnmatchedImage[];
   issues: ValidationIssue[];
   issueCounts: IssueCounts;
+  /**
+   * What the import does to masks images already have (replace mode; each also an issue with code
+   * 'mask-loss'): emptied, shrunk (fewer instances or pixels), replaced by a partial mask (entries
+   * for the image were skipped), and how many of these have instances drawn by people (applying
+   * then needs `replaceHumanMasks`).
+   */
+  maskChanges: { emptied: number; shrunk: number; partial: number; humanMasks: number };
   totals: {
     /** images the dataset describes */
     datasetImages: number;
@@ -83,6 +90,8 @@ export interface ImportResult {
 export interface ApplyImportOptions {
   /** refuse (and write nothing) when the plan skipped anything (any issue with action 'skipped') */
   strict?: boolean;
+  /** in replace mode, allow replacing masks that hold instances drawn by people (refused otherwise) */
+  replaceHumanMasks?: boolean;
 }
 
 /** Reads the dataset and plans the import without writing anything. Throws only for invalid arguments. */
@@ -115,6 +124,30 @@ export async function planImport(store: ProjectStore, req: ImportRequest): Promi
   }
   const ok = !ctx.issues.hasFatal;
   const images = ok ? ctx.items : [];
+  const maskChanges = { emptied: 0, shrunk: 0, partial: 0, humanMasks: 0 };
+  if (existingMasks === 'replace') {
+    for (const img of images) {
+      const ex = img.existing;
+      if (!ex || ex.instances === 0) continue;
+      const was = `${ex.instances} instance${ex.instances === 1 ? '' : 's'}, ${ex.pixels} px${ex.humanInstances ? `, ${ex.humanInstances} drawn by people` : ''}`;
+      let what: string | null = null;
+      if (img.instances === 0) {
+        maskChanges.emptied++;
+        what = `its mask (${was}) would be EMPTIED: the dataset has no annotation for it`;
+      } else if (img.skippedEntries > 0) {
+        maskChanges.partial++;
+        what = `its mask (${was}) would be replaced by a PARTIAL one: ${img.skippedEntries} of its entries ${img.skippedEntries === 1 ? 'was' : 'were'} skipped, ${img.instances} instance${img.instances === 1 ? '' : 's'} (${img.pixels} px) remain`;
+      } else if (img.instances < ex.instances || img.pixels < ex.pixels) {
+        maskChanges.shrunk++;
+        what = `its mask would SHRINK from ${was} to ${img.instances} instance${img.instances === 1 ? '' : 's'}, ${img.pixels} px`;
+      }
+      if (ex.humanInstances > 0) maskChanges.humanMasks++;
+      if (what || ex.humanInstances > 0) {
+        const consent = ex.humanInstances > 0 ? '; replacing a mask drawn by people needs replaceHumanMasks (CLI --replace-human), or merge instead' : '';
+        ctx.issues.add('mask-loss', 'noted', img.source, img.fileName, `${what ?? `its mask (${was}) would be replaced`}${consent}`);
+      }
+    }
+  }
   return {
     projectId: store.id,
     format: req.format,
@@ -126,6 +159,7 @@ export async function planImport(store: ProjectStore, req: ImportRequest): Promi
     unmatched: ctx.unmatched,
     issues: ctx.issues.items,
     issueCounts: ctx.issues.counts,
+    maskChanges,
     totals: {
       datasetImages: ctx.datasetImages,
       matchedImages: images.length,
@@ -155,6 +189,14 @@ export function applyImport(store: ProjectStore, plan: ImportPlan, options: Appl
       'corrupt-data',
       `Nothing was imported: ${plan.issueCounts.byAction.skipped} entr${plan.issueCounts.byAction.skipped === 1 ? 'y was' : 'ies were'} skipped, e.g. ${first ? formatIssue(first) : ''}`,
       { issues: plan.issues.slice(0, 20) },
+    );
+  }
+  if (plan.existingMasks === 'replace' && plan.maskChanges.humanMasks > 0 && !options.replaceHumanMasks) {
+    const first = plan.images.find((i) => i.existing && i.existing.humanInstances > 0 && i.existing.instances > 0);
+    throw new AppError(
+      'conflict',
+      `Nothing was imported: ${plan.maskChanges.humanMasks} image${plan.maskChanges.humanMasks === 1 ? ' has a mask' : 's have masks'} drawn by people${first ? ` (e.g. "${first.fileName}")` : ''} that the import would replace. Confirm replacing them (CLI --replace-human), or merge instead.`,
+      { issues: plan.issues.filter((i) => i.code === 'mask-loss').slice(0, 20) },
     );
   }
   const result: ImportResult = { images: 0, instances: 0, classesCreated: [], replacedMasks: 0, mergedMasks: 0, durationMs: 0 };

@@ -10,6 +10,7 @@ import { traceContours } from '../mask/contour';
 import { dedupeRing, ringArea } from '../mask/polygon';
 import type { Rle } from '../mask/rle';
 import type { PolygonWithHoles, Rect } from '../mask/types';
+import { describeValue } from './json-file';
 
 /**
  * Outline of the pixels equal to `id` inside `bbox` (its bounding box), in image coordinates:
@@ -101,7 +102,7 @@ export function checkRing(flat: readonly unknown[], width: number, height: numbe
   for (let k = 0; k < flat.length; k++) {
     const v = flat[k];
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      return { ok: false, code: 'degenerate-polygon', message: `coordinate ${k} is ${JSON.stringify(v) ?? String(v)}, not a finite number` };
+      return { ok: false, code: 'degenerate-polygon', message: `coordinate ${k} is ${describeValue(v)}, not a finite number` };
     }
   }
   const ring = flat as number[];

@@ -18,7 +18,7 @@ export async function readJsonFile(file: string, issues: IssueList, action: Issu
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonKeepingOverflow(text);
   } catch (e) {
     const msg = (e as Error).message;
     const trimmed = text.trimEnd();
@@ -57,4 +57,33 @@ export function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
   return typeof v;
+}
+
+/**
+ * Numbers too large for a double (`1e999`) parse as Infinity, which JSON.stringify prints as
+ * "null". They are kept as `OVERFLOW_MARK + literal` strings instead, so that messages quote the
+ * text the file has (see describeValue); they are still not numbers to any schema.
+ */
+export const OVERFLOW_MARK = '\u0000number:';
+
+function parseJsonKeepingOverflow(text: string): unknown {
+  if (!/\d[eE][+]?\d{3}/.test(text)) return JSON.parse(text) as unknown;
+  let out = '';
+  let last = 0;
+  const re = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?[eE][+-]?\d+/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m[0].startsWith('"') || Number.isFinite(Number(m[0]))) continue;
+    out += text.slice(last, m.index) + JSON.stringify(OVERFLOW_MARK + m[0]);
+    last = m.index + m[0].length;
+  }
+  return JSON.parse(out + text.slice(last)) as unknown;
+}
+
+/** A value as the file has it, for messages: `1e999`, `"12"`, `null`, `[1,2,3]` (shortened). */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string' && v.startsWith(OVERFLOW_MARK)) return `${v.slice(OVERFLOW_MARK.length)} (too large for a number)`;
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  if (v === undefined) return 'missing';
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

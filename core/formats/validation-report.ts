@@ -44,7 +44,13 @@ export type IssueCode =
   /** the pixels of one instance carry several classes */
   | 'mixed-class'
   /** an export encoding choice worth knowing (a hole written as RLE, a polygon that loses pixels) */
-  | 'encoding';
+  | 'encoding'
+  /** two instances of the dataset cover the same pixels (the later one gets them) */
+  | 'overlap'
+  /** every entry for an image was skipped: its mask is left as it is */
+  | 'all-skipped'
+  /** an import would empty, shrink or partly replace a mask the image already has */
+  | 'mask-loss';
 
 /**
  * 'skipped': the entry was left out; 'repaired': it was used after a fix (clipped, renamed, ...);

@@ -4,7 +4,11 @@
  *   JPEGImages/<name>.jpg                  images (non-JPEG copies are converted to JPEG, quality 95)
  *   SegmentationClass/<name>.png           8-bit palette PNG, index = category number (0 background)
  *   SegmentationObject/<name>.png          8-bit palette PNG, index = instance number 1..254
- *   ImageSets/Segmentation/<split>.txt     names per split (train, val, trainval, test); unsplit: train and trainval list all
+ *   ImageSets/Segmentation/<split>.txt     names per split: train, val and trainval always (empty files where a
+ *                                          split is empty; unsplit: train and trainval list all), test when split
+ *
+ * With layout 'vocdevkit' all of it goes under VOCdevkit/VOC2012/ (what torchvision's
+ * `VOCSegmentation(root)` expects); the reader accepts either root.
  *   labelmap.txt                           `name:r,g,b::` per index, background first (CVAT's VOC convention)
  *
  * The palette is VOC's standard colour map; index 255 (VOC's "void" boundary) is never written and
@@ -54,7 +58,8 @@ const MAX_OBJECTS = 254;
 // ---------------------------------------------------------------------------------------------
 // Writer
 
-export function createVocWriter(ctx: WriterContext): FormatWriter {
+export function createVocWriter(ctx: WriterContext, layout: 'flat' | 'vocdevkit' = 'flat'): FormatWriter {
+  const pre = layout === 'vocdevkit' ? 'VOCdevkit/VOC2012/' : '';
   const lists = new Map<string, string[]>();
   const listFor = (k: string): string[] => {
     let l = lists.get(k);
@@ -63,11 +68,11 @@ export function createVocWriter(ctx: WriterContext): FormatWriter {
   };
   return {
     wantsJpeg: true,
-    imagePath: (item) => `JPEGImages/${item.fileName}`,
+    imagePath: (item) => `${pre}JPEGImages/${item.fileName}`,
     async write(item: ExportItem) {
       const { width, height } = item;
       const cls = categoryMap(item, 8);
-      await ctx.sink.write(`SegmentationClass/${item.stem}.png`, encodePng({ width, height, bitDepth: 8, kind: 'palette', data: cls, palette: PALETTE }));
+      await ctx.sink.write(`${pre}SegmentationClass/${item.stem}.png`, encodePng({ width, height, bitDepth: 8, kind: 'palette', data: cls, palette: PALETTE }));
       let obj: Uint8Array | Uint16Array;
       if (item.instances.length > MAX_OBJECTS) {
         ctx.issues.add('too-many', 'skipped', item.row.path, null, `${item.instances.length} instances; VOC's SegmentationObject holds ${MAX_OBJECTS}: instances beyond are left out of it (SegmentationClass keeps them)`);
@@ -75,7 +80,7 @@ export function createVocWriter(ctx: WriterContext): FormatWriter {
       } else {
         obj = ordinalMap(item, 8);
       }
-      await ctx.sink.write(`SegmentationObject/${item.stem}.png`, encodePng({ width, height, bitDepth: 8, kind: 'palette', data: obj, palette: PALETTE }));
+      await ctx.sink.write(`${pre}SegmentationObject/${item.stem}.png`, encodePng({ width, height, bitDepth: 8, kind: 'palette', data: obj, palette: PALETTE }));
       if (item.split) {
         listFor(item.split).push(item.stem);
         if (item.split !== 'test') listFor('trainval').push(item.stem);
@@ -87,10 +92,13 @@ export function createVocWriter(ctx: WriterContext): FormatWriter {
     async finish() {
       const lines = ['# label:color_rgb:parts:actions', 'background:0,0,0::'];
       for (const c of ctx.categories) lines.push(`${c.name}:${PALETTE[3 * c.id]},${PALETTE[3 * c.id + 1]},${PALETTE[3 * c.id + 2]}::`);
-      await ctx.sink.write('labelmap.txt', lines.join('\n') + '\n');
+      await ctx.sink.write(`${pre}labelmap.txt`, lines.join('\n') + '\n');
+      // every list VOC loaders open (torchvision's VOCSegmentation: train, val, trainval), empty
+      // where the split is: an empty file, not a blank line, which loaders would read as a name
       for (const split of ['train', 'val', 'trainval', 'test']) {
-        const l = lists.get(split);
-        if (l) await ctx.sink.write(`ImageSets/Segmentation/${split}.txt`, l.join('\n') + '\n');
+        const l = lists.get(split) ?? [];
+        if (split === 'test' && !l.length && !ctx.splits?.includes('test')) continue;
+        await ctx.sink.write(`${pre}ImageSets/Segmentation/${split}.txt`, l.length ? l.join('\n') + '\n' : '');
       }
     },
   };
@@ -130,7 +138,10 @@ async function isDir(p: string): Promise<boolean> {
 
 /** Reads a Pascal VOC folder into the import plan. */
 export async function readVoc(ctx: ImportContext, rootIn: string): Promise<void> {
-  const root = path.resolve(rootIn);
+  let root = path.resolve(rootIn);
+  if (!(await isDir(path.join(root, 'SegmentationClass'))) && (await isDir(path.join(root, 'VOCdevkit', 'VOC2012', 'SegmentationClass')))) {
+    root = path.join(root, 'VOCdevkit', 'VOC2012');
+  }
   const clsDir = path.join(root, 'SegmentationClass');
   const objDir = path.join(root, 'SegmentationObject');
   if (!(await isDir(clsDir))) {

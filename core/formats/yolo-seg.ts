@@ -12,7 +12,6 @@
  * 0.5e-6 * max(width, height) < 0.1 px, i.e. for images up to 200,000 px. The writer checks every
  * instance and reports any that would not come back exactly.
  */
-import { paintRle } from '../mask/rle';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LabelMap } from '../mask/label-map';
@@ -237,7 +236,7 @@ export async function readYoloSeg(ctx: ImportContext, rootIn: string): Promise<v
     const map = new LabelMap(width, height);
     anns.forEach((a, k) => {
       map.setInstance({ id: k + 1, classId: a.slot, source: 'import', score: null });
-      paintRle(map.ids, a.rle, k + 1);
+      ctx.paintRle(map, a.rle, k + 1);
     });
     ctx.finishImage(row, map, anns.map((a) => a.ref), file);
   }

@@ -50,11 +50,11 @@ export function createDatasetService(registry: ProjectRegistry, emit: Emit, noti
       plans.set(planId, { projectId: pid, plan, at: now });
       return summarise(planId, plan);
     },
-    applyImport(pid, planId, { strict }) {
+    applyImport(pid, planId, { strict, replaceHumanMasks }) {
       const entry = plans.get(planId);
       if (!entry || entry.projectId !== pid) throw new AppError('not-found', 'That import plan has expired; run the dry run again.');
       const store = registry.get(pid);
-      const result = applyImport(store, entry.plan, strict === undefined ? {} : { strict });
+      const result = applyImport(store, entry.plan, { ...(strict === undefined ? {} : { strict }), ...(replaceHumanMasks === undefined ? {} : { replaceHumanMasks }) });
       plans.delete(planId);
       notifyProject(pid);
       return result;
@@ -74,6 +74,7 @@ function summarise(planId: string, p: ImportPlan): DatasetImportPlan {
     images: p.images.map((i) => ({ imageId: i.imageId, fileName: i.fileName, instances: i.instances, hasExistingMask: i.hasExistingMask })),
     unmatched: p.unmatched,
     issues: p.issues,
+    maskChanges: p.maskChanges,
     totals: p.totals,
   };
 }

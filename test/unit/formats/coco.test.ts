@@ -176,10 +176,10 @@ describe('malformed COCO files give a clear report and leave the project unchang
   let before: string;
   beforeEach(() => {
     store = projectWith(path.join(tmp, 'p'), [syntheticRow(0, 10, 10, { fileName: 'a.png' }), syntheticRow(1, 10, 10, { fileName: 'b.png' })], [{ name: 'cat' }]);
-    // an existing mask, which a failed import must not touch
+    // an existing mask (from an earlier import, smaller than the good file's), which a failed import must not touch
     const m = new LabelMap(10, 10);
-    m.addInstance({ id: 1, classId: store.classes.list()[0]!.id });
-    m.ids.fill(1, 0, 30);
+    m.addInstance({ id: 1, classId: store.classes.list()[0]!.id, source: 'import' });
+    m.ids.fill(1, 0, 20);
     store.annotations.save(store.images.list().items[0]!.id, m.encode());
     before = projectSnapshot(store);
   });
@@ -265,6 +265,8 @@ describe('malformed COCO files give a clear report and leave the project unchang
     expect(p.issues).toEqual([
       { code: 'schema', action: 'skipped', file: expect.stringMatching(/\.json$/), entry: 'images[1]', message: 'width: expected number, received string; its annotations are not imported' },
       { code: 'schema', action: 'skipped', file: expect.any(String), entry: 'annotations[0] (id 1)', message: 'category_id: expected number, received string' },
+      // a.png's only entry is broken: its mask is kept, not emptied
+      { code: 'all-skipped', action: 'skipped', file: expect.any(String), entry: 'a.png', message: 'the only entry for this image was skipped; its current mask (1 instance) is kept' },
     ]);
     expect(p.totals.instances).toBe(0);
     expectRefusedAndUnchanged(p, true);
@@ -285,6 +287,7 @@ describe('malformed COCO files give a clear report and leave the project unchang
       'annotations[3] (id 4)': 'degenerate-polygon/skipped: the polygon has an odd number of coordinates (5)',
       'annotations[4] (id 5)': 'empty-polygon/skipped: the polygon has no coordinates',
       'annotations[5] (id 6)': 'empty-polygon/skipped: the segmentation is an empty list (no polygon)',
+      'a.png': 'all-skipped/skipped: all 5 entries for this image were skipped; its current mask (1 instance) is kept',
     });
     expect(p.totals.instances).toBe(1); // only the RLE of b.png
     expectRefusedAndUnchanged(p, true);
@@ -324,7 +327,10 @@ describe('malformed COCO files give a clear report and leave the project unchang
       ['unknown-category', 'skipped', 'annotations[3] (id 4)'],
       ['duplicate-id', 'repaired', 'annotations[4] (id 1)'],
       ['out-of-bounds', 'repaired', 'annotations[4] (id 1)'],
+      // the clipped triangle is drawn over b.png's RLE: reported, the later one wins
+      ['overlap', 'noted', 'annotations[1] (id 2)'],
     ]);
+    expect(p.issues[6]!.message).toMatch(/^overlaps annotations\[4\] \(id 1\): \d+ (pixel goes|pixels go) to the later one \(later entries are drawn on top\)$/);
     expect(p.issues[1]!.message).toBe('no image named "missing.png" in the project; its annotations are not imported');
     expect(p.issues[5]!.message).toBe('2 points outside the 10x10 image: clipped');
     expect(p.unmatched).toEqual([{ name: 'missing.png', file: expect.any(String), reason: 'not-in-project' }]);
@@ -342,8 +348,13 @@ describe('malformed COCO files give a clear report and leave the project unchang
     const p = await plan(f);
     expect(p.issues.map((i) => [i.code, i.action, i.entry])).toEqual([
       ['size-mismatch', 'skipped', 'images[1] (id 2, b.png)'],
+      ['overlap', 'noted', 'annotations[0] (id 1)'],
       ['empty-mask', 'skipped', 'annotations[0] (id 1)'],
+      // a.png's mask is replaced by one that lacks an entry: said before anything is written
+      ['mask-loss', 'noted', 'a.png'],
     ]);
+    expect(p.issues[1]!.message).toBe('overlaps annotations[2] (id 3): 25 pixels go to the later one (later entries are drawn on top)');
+    expect(p.issues[3]!.message).toBe('its mask (1 instance, 20 px) would be replaced by a PARTIAL one: 1 of its entries was skipped, 1 instance (100 px) remain');
     expect(p.issues[0]!.message).toBe('the dataset says 12x10 but the project image "b.png" is 10x10; its annotations are not imported');
     expect(p.images[0]!.refs).toEqual(['annotations[2] (id 3)']);
     expectRefusedAndUnchanged(p, true);

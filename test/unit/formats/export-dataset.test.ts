@@ -155,16 +155,19 @@ describe('filters, classes and reports', () => {
     expect(lines[0]).toBe('0 0.3 0.125 0.3 0.625 0.05 0.625 0.05 0.125');
     await exportDataset(store, { format: 'labelme', outDir: path.join(tmp, 'l'), images: 'none' });
     const doc = readJson(path.join(tmp, 'l', 'im0.json'));
-    expect(doc).toMatchObject({ imagePath: 'im0.png', imageData: null, imageWidth: W, imageHeight: H });
+    // no copy: imagePath leads from the JSON to the image where it lives
+    const row0 = store.images.list().items.find((r) => r.fileName === 'im0.png')!;
+    expect(doc).toMatchObject({ imagePath: path.relative(path.join(tmp, 'l'), row0.path).split(path.sep).join('/'), imageData: null, imageWidth: W, imageHeight: H });
+    expect(path.resolve(path.join(tmp, 'l'), doc.imagePath)).toBe(row0.path);
     expect(doc.shapes.map((s: { label: string; group_id: number; shape_type: string }) => [s.label, s.group_id, s.shape_type])).toEqual([
       ['A', 1, 'polygon'],
       ['B', 2, 'polygon'],
       ['C', 3, 'polygon'],
     ]);
+    // a one-pixel instance: its centre, three times (LabelMe wants more than two points)
     expect(doc.shapes[2].points).toEqual([
-      [19, 14],
-      [19, 15],
-      [18, 15],
+      [18, 14],
+      [18, 14],
       [18, 14],
     ]);
   });

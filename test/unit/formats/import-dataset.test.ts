@@ -107,8 +107,14 @@ describe('plan and apply', () => {
     expect(rows('a.jpg')).toEqual(['77700000', '77700000', '00000000', '00000000', '00000000', '55555555']);
     expect(LabelMap.decode(store.annotations.get(img.id)!.labelMap).instances().map((i) => i.id)).toEqual([5, 7]);
     const replaced = await planImport(store, { format: 'coco', path: f });
+    // instance 5 was drawn by a person: the dry run says the mask would shrink, and replacing needs consent
+    expect(replaced.maskChanges).toEqual({ emptied: 0, shrunk: 1, partial: 0, humanMasks: 1 });
+    expect(replaced.issues.filter((i) => i.code === 'mask-loss').map((i) => [i.entry, i.message])).toEqual([
+      ['a.jpg', 'its mask would SHRINK from 2 instances, 14 px, 1 drawn by people to 1 instance, 6 px; replacing a mask drawn by people needs replaceHumanMasks (CLI --replace-human), or merge instead'],
+    ]);
+    expect(() => applyImport(store, replaced)).toThrow(/1 image has a mask drawn by people \(e\.g\. "a\.jpg"\)/);
     // b.jpg is listed without annotations: the first import gave it an (empty) mask, replaced now too
-    expect(applyImport(store, replaced)).toMatchObject({ mergedMasks: 0, replacedMasks: 2 });
+    expect(applyImport(store, replaced, { replaceHumanMasks: true })).toMatchObject({ mergedMasks: 0, replacedMasks: 2 });
     expect(rows('a.jpg')).toEqual(['11100000', '11100000', '00000000', '00000000', '00000000', '00000000']);
   });
 
@@ -311,6 +317,8 @@ describe('YOLO-seg reader', () => {
       ['degenerate-polygon', 'skipped', 'line 4', 'coordinate 2 ("x") is not a number'],
       ['degenerate-polygon', 'skipped', 'line 5', 'the polygon has 2 distinct points; at least 3 are needed'],
       ['out-of-bounds', 'repaired', 'line 6', '1 point(s) outside 0..1: clipped'],
+      ['overlap', 'noted', 'line 1', 'overlaps line 6: 6 pixels go to the later one (later entries are drawn on top)'],
+      ['overlap', 'noted', 'line 2', 'overlaps line 6: 2 pixels go to the later one (later entries are drawn on top)'],
     ]);
     applyImport(store, plan);
     // line 1: a 4x3 box; line 2: the box x 4..8, y 2..4; line 6: a clipped triangle over both
@@ -334,13 +342,16 @@ describe('LabelMe reader', () => {
       ]),
     );
     const plan = await planImport(store, { format: 'labelme', path: path.join(tmp, 'lm') });
-    expect(plan.issues).toEqual([expect.objectContaining({ code: 'unsupported-shape', action: 'skipped', entry: 'shapes[4] (cat)' })]);
+    expect(plan.issues.map((i) => [i.code, i.action, i.entry])).toEqual([
+      ['out-of-bounds', 'repaired', 'shapes[1] (cat)'], // x = 8 is the centre of a pixel past the right edge
+      ['unsupported-shape', 'skipped', 'shapes[4] (cat)'],
+      ['overlap', 'noted', 'shapes[0] (cat), group 4'],
+    ]);
+    expect(plan.issues[2]!.message).toBe('overlaps shapes[2] (dog): 3 pixels go to the later one (later entries are drawn on top)');
     applyImport(store, plan);
-    const r = rows('a.jpg');
-    expect(r[0]).toBe('11000011');
-    expect(r[1]).toBe('11220011'); // the circle (centre 3,3, radius 2) is drawn after the cat
-    expect(r[4]!.slice(0, 2) + r[5]!.slice(0, 2)).toBe('3033');
-    expect(r[3]![3]).toBe('2');
+    // LabelMe's shape_to_mask (PIL, pixel centres, boundary filled), later shapes on top; the same
+    // scene drawn by Pillow 9.4 with labelme's code gives exactly these rows
+    expect(rows('a.jpg')).toEqual(['11100011', '11222011', '12222211', '02222200', '32222200', '33222000']);
   });
 
   it('one unreadable file among several is skipped; a single one is fatal', async () => {
@@ -365,9 +376,10 @@ describe('LabelMe reader', () => {
     write('lm/b.json', doc([{ label: 'cat', points: [[0, 0], [2, 0], [2, 2]] }], { imagePath: 'b.jpg', imageWidth: 80 }));
     const plan: ImportPlan = await planImport(store, { format: 'labelme', path: path.join(tmp, 'lm') });
     expect(plan.issues.map((i) => [i.code, i.entry, i.message])).toEqual([
-      ['degenerate-polygon', 'shapes[0] (cat)', 'the polygon has 2 distinct points; at least 3 are needed'],
-      ['degenerate-polygon', 'shapes[1] (cat)', 'a point has 3 numbers instead of 2'],
+      ['degenerate-polygon', 'shapes[0] (cat)', "a polygon needs at least 3 points (LabelMe's rule), got 2"],
+      ['degenerate-polygon', 'shapes[1] (cat)', 'point 0 has 3 numbers instead of 2: [0,0,1]'],
       ['schema', 'shapes[2]', 'label: label must not be empty'],
+      ['all-skipped', 'a.jpg', 'all 3 entries for this image were skipped; it gets no mask'],
       ['size-mismatch', null, 'the dataset says 80x6 but the project image "b.jpg" is 8x6; its annotations are not imported'],
     ]);
   });
