@@ -20,6 +20,7 @@ import type {
   TrainingProgressEvent,
 } from '../api/types';
 import { createServices } from '../services/create-services';
+import { IMAGE_SORTS, parseIgnoreValue, parseValueMap, sortImages, valueLines, type ImageSort } from './cli-labels';
 import { APP_VERSION, defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
 import { serve } from './serve';
@@ -124,13 +125,14 @@ are skipped; each skipped file is listed with the reason.
   },
   ls: {
     summary: 'list the images of a project',
-    usage: `maskwright ls <project-dir> [--status STATUS] [--search TEXT] [--limit N] [--json]
+    usage: `maskwright ls <project-dir> [--status STATUS] [--search TEXT] [--sort name|added] [--limit N] [--json]
 
   --status STATUS    one of ${IMAGE_STATUSES.join(', ')}
   --search TEXT      file name contains TEXT
+  --sort S           name (default: natural file-name order, 2.png before 10.png) | added
   --limit N          at most N rows (default 100; 0 = all)
   --json             JSON output`,
-    options: { ...COMMON_HELP, status: { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...COMMON_HELP, status: { type: 'string' }, search: { type: 'string' }, sort: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
     async run(v, pos) {
       const dir = pos[0];
       if (!dir || pos.length > 1) throw new UsageError('ls takes exactly one project folder');
@@ -139,14 +141,18 @@ are skipped; each skipped file is listed with the reason.
       }
       const limit = v.limit === undefined ? 100 : Number(v.limit);
       if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit must be a whole number >= 0');
+      const sort = (v.sort ?? 'name') as ImageSort;
+      if (!IMAGE_SORTS.includes(sort)) throw new UsageError(`--sort must be one of ${IMAGE_SORTS.join(', ')}`);
       const s = services();
       try {
         const project = await s.impl.projects.open({ dir: path.resolve(dir) });
         const q = { ...(v.status ? { status: v.status as ImageStatus } : {}), ...(typeof v.search === 'string' ? { search: v.search } : {}) };
-        const items = [];
+        let items = [];
         let total = 0;
+        // natural name order is applied here, over all matching rows, then cut to --limit
+        const cap = sort === 'name' ? 0 : limit;
         for (let offset = 0; ; ) {
-          const want = limit === 0 ? 5000 : Math.min(5000, limit - items.length);
+          const want = cap === 0 ? 5000 : Math.min(5000, cap - items.length);
           if (want <= 0) break;
           const page = await s.impl.images.list(project.id, { ...q, offset, limit: want });
           total = page.total;
@@ -154,6 +160,8 @@ are skipped; each skipped file is listed with the reason.
           offset += page.items.length;
           if (page.items.length < want || offset >= total) break;
         }
+        items = sortImages(items, sort);
+        if (limit > 0) items = items.slice(0, limit);
         if (v.json) {
           console.log(JSON.stringify({ project: { id: project.id, name: project.name, dir: project.dir }, total, items }, null, 2));
         } else {
@@ -265,22 +273,51 @@ reports what would be written (images matched, annotations per class, problems).
 With --apply everything is written in one transaction, or nothing.
   --format F   ${IMPORT_FORMAT_NAMES.join(' | ')}
   --merge      add to masks that images already have (default: replace them)
-  --strict     refuse to write anything when any entry had to be skipped`,
-    options: { ...COMMON_HELP, format: { type: 'string' }, apply: { type: 'boolean' }, merge: { type: 'boolean' }, strict: { type: 'boolean' }, json: { type: 'boolean' } },
+  --strict     refuse to write anything when any entry had to be skipped
+               (also: mask values missing from --values)
+  --values MAP mask-folder: mask value -> class, e.g. 255=horse or 0=membrane
+               (inverted masks) or 1=road,2=road (several values, one class)
+  --ignore V   mask-folder: a value left unlabelled (VOC's 255 border, CamVid's 11)`,
+    options: {
+      ...COMMON_HELP,
+      format: { type: 'string' },
+      apply: { type: 'boolean' },
+      merge: { type: 'boolean' },
+      strict: { type: 'boolean' },
+      json: { type: 'boolean' },
+      values: { type: 'string' },
+      ignore: { type: 'string' },
+    },
     async run(v, pos) {
       const [dir, src] = pos;
       if (!dir || !src || pos.length > 2) throw new UsageError('import-annotations needs a project folder and a dataset path');
       const format = v.format as DatasetImportFormat;
       if (!(IMPORT_FORMAT_NAMES as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${IMPORT_FORMAT_NAMES.join(', ')}`);
+      let valueMap: Record<number, string> | undefined;
+      let ignoreValue: number | undefined;
+      try {
+        if (typeof v.values === 'string') valueMap = parseValueMap(v.values);
+        if (typeof v.ignore === 'string') ignoreValue = parseIgnoreValue(v.ignore);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      if ((valueMap || ignoreValue !== undefined) && format !== 'mask-folder') throw new UsageError('--values and --ignore apply to --format mask-folder');
       const s = services();
       try {
         const project = await s.impl.projects.open({ dir: path.resolve(dir) });
-        const plan = await s.impl.datasets.planImport(project.id, { format, path: path.resolve(src), existingMasks: v.merge ? 'merge' : 'replace' });
+        const plan = await s.impl.datasets.planImport(project.id, {
+          format,
+          path: path.resolve(src),
+          existingMasks: v.merge ? 'merge' : 'replace',
+          ...(valueMap ? { valueMap } : {}),
+          ...(ignoreValue !== undefined ? { ignoreValue } : {}),
+        });
         const result = v.apply && plan.ok ? await s.impl.datasets.applyImport(project.id, plan.planId, { strict: !!v.strict }) : null;
         if (v.json) console.log(JSON.stringify({ plan, result }, null, 2));
         else {
           const t = plan.totals;
           console.log(`${v.apply ? 'Import' : 'Dry run'}: ${t.matchedImages} of ${t.datasetImages} dataset images match project images; ${t.instances} instances; ${t.newClasses} new classes; ${t.existingMasks} images already have masks (${plan.existingMasks}).`);
+          for (const line of valueLines(plan)) console.log(line);
           for (const c of plan.classes) console.log(`  class ${c.sourceName} -> ${c.targetName ?? '(left out)'}: ${c.instances} instances`);
           for (const u of plan.unmatched.slice(0, 20)) console.log(`  unmatched ${u.name} (${u.reason})`);
           for (const i of plan.issues.slice(0, 50)) console.log(`  ${i.action.padEnd(8)} ${i.file}${i.entry ? ` ${i.entry}` : ''}: ${i.message}`);
