@@ -2,7 +2,9 @@
  * Helpers for the label-related CLI commands (value maps for mask imports, image listing order),
  * kept apart from cli.ts so that file's command table stays small.
  */
-import type { DatasetImportPlan, ImageRow } from '../api/types';
+import { IMAGE_STATUSES } from '../api/types';
+import type { DatasetImportPlan, ImageRow, ImageStatus } from '../api/types';
+import type { ProjectStore } from '../store';
 
 /**
  * Parses `--values 255=horse,0=membrane,1=road,2=road` into value -> class name. Throws a message
@@ -43,4 +45,37 @@ export const IMAGE_SORTS: readonly ImageSort[] = ['name', 'added'];
 export function sortImages<T extends Pick<ImageRow, 'id' | 'fileName'>>(items: T[], sort: ImageSort): T[] {
   if (sort === 'added') return [...items].sort((a, b) => a.id - b.id);
   return [...items].sort((a, b) => a.fileName.localeCompare(b.fileName, 'en', { numeric: true, sensitivity: 'base' }) || a.id - b.id);
+}
+
+// ---- statuses ------------------------------------------------------------------------------
+
+/** 'in-progress' and 'in_progress' both name the stored 'in_progress' */
+export function parseStatus(text: string): ImageStatus {
+  const s = text.trim().toLowerCase().replace(/-/g, '_');
+  if (!(IMAGE_STATUSES as readonly string[]).includes(s)) throw new Error(`unknown status '${text}' (use ${IMAGE_STATUSES.map((x) => x.replace(/_/g, '-')).join(', ')})`);
+  return s as ImageStatus;
+}
+
+/** what `ls` shows next to each image: is there a mask, and the latest proposal's model version */
+export interface LabelState {
+  mask: boolean;
+  proposal: { modelVersionId: number | null; state: string } | null;
+}
+
+/** Mask and proposal state of the given images (read straight from the project store). */
+export function labelStates(store: ProjectStore, imageIds: readonly number[]): Map<number, LabelState> {
+  const masked = new Set(store.annotations.annotatedImageIds());
+  const out = new Map<number, LabelState>();
+  for (const id of imageIds) {
+    const p = store.predictions.latest(id);
+    out.set(id, { mask: masked.has(id), proposal: p ? { modelVersionId: p.modelVersionId, state: p.state } : null });
+  }
+  return out;
+}
+
+/** "mask  proposal v3 (proposed)" / "-     -" */
+export function labelStateText(st: LabelState | undefined): string {
+  if (!st) return '';
+  const prop = st.proposal ? `proposal ${st.proposal.modelVersionId === null ? 'v?' : `v${st.proposal.modelVersionId}`} (${st.proposal.state})` : 'no proposal';
+  return `${(st.mask ? 'mask' : 'no mask').padEnd(7)} ${prop.padEnd(24)}`;
 }

@@ -20,7 +20,7 @@ import type {
   TrainingProgressEvent,
 } from '../api/types';
 import { createServices } from '../services/create-services';
-import { IMAGE_SORTS, parseIgnoreValue, parseValueMap, sortImages, valueLines, type ImageSort } from './cli-labels';
+import { IMAGE_SORTS, labelStates, labelStateText, parseIgnoreValue, parseStatus, parseValueMap, sortImages, valueLines, type ImageSort } from './cli-labels';
 import { APP_VERSION, defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
 import { serve } from './serve';
@@ -162,12 +162,14 @@ are skipped; each skipped file is listed with the reason.
         }
         items = sortImages(items, sort);
         if (limit > 0) items = items.slice(0, limit);
+        const states = labelStates(s.registry.get(project.id), items.map((r) => r.id));
         if (v.json) {
-          console.log(JSON.stringify({ project: { id: project.id, name: project.name, dir: project.dir }, total, items }, null, 2));
+          const rows = items.map((r) => ({ ...r, ...states.get(r.id)! }));
+          console.log(JSON.stringify({ project: { id: project.id, name: project.name, dir: project.dir }, total, items: rows }, null, 2));
         } else {
           console.log(`${project.name}: ${project.imageCount} images (${Object.entries(project.statusCounts).map(([k, n]) => `${n} ${k}`).join(', ')})`);
           for (const r of items) {
-            console.log(`${String(r.id).padStart(6)}  ${r.status.padEnd(11)} ${`${r.width}x${r.height}`.padEnd(11)} ${String(r.bitDepth).padStart(2)}-bit ${r.channels}ch  ${r.fileName}`);
+            console.log(`${String(r.id).padStart(6)}  ${r.status.padEnd(11)} ${labelStateText(states.get(r.id))} ${`${r.width}x${r.height}`.padEnd(11)} ${String(r.bitDepth).padStart(2)}-bit ${r.channels}ch  ${r.fileName}`);
           }
           if (items.length < total) console.log(`… ${total - items.length} more (use --limit 0 for all)`);
         }
@@ -277,7 +279,9 @@ With --apply everything is written in one transaction, or nothing.
                (also: mask values missing from --values)
   --values MAP mask-folder: mask value -> class, e.g. 255=horse or 0=membrane
                (inverted masks) or 1=road,2=road (several values, one class)
-  --ignore V   mask-folder: a value left unlabelled (VOC's 255 border, CamVid's 11)`,
+  --ignore V   mask-folder: a value left unlabelled (VOC's 255 border, CamVid's 11)
+  --status S   status of the images that get masks: done (default, for a complete
+               dataset) | in-progress | keep (leave statuses as they are)`,
     options: {
       ...COMMON_HELP,
       format: { type: 'string' },
@@ -287,6 +291,7 @@ With --apply everything is written in one transaction, or nothing.
       json: { type: 'boolean' },
       values: { type: 'string' },
       ignore: { type: 'string' },
+      status: { type: 'string' },
     },
     async run(v, pos) {
       const [dir, src] = pos;
@@ -295,7 +300,9 @@ With --apply everything is written in one transaction, or nothing.
       if (!(IMPORT_FORMAT_NAMES as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${IMPORT_FORMAT_NAMES.join(', ')}`);
       let valueMap: Record<number, string> | undefined;
       let ignoreValue: number | undefined;
+      let status: ImageStatus | null = 'done';
       try {
+        if (typeof v.status === 'string') status = v.status === 'keep' ? null : parseStatus(v.status);
         if (typeof v.values === 'string') valueMap = parseValueMap(v.values);
         if (typeof v.ignore === 'string') ignoreValue = parseIgnoreValue(v.ignore);
       } catch (e) {
@@ -313,6 +320,8 @@ With --apply everything is written in one transaction, or nothing.
           ...(ignoreValue !== undefined ? { ignoreValue } : {}),
         });
         const result = v.apply && plan.ok ? await s.impl.datasets.applyImport(project.id, plan.planId, { strict: !!v.strict }) : null;
+        const ids = plan.images.filter((i) => i.instances > 0 || !v.merge).map((i) => i.imageId);
+        if (result && status && ids.length > 0) await s.impl.images.setStatus(project.id, ids, status);
         if (v.json) console.log(JSON.stringify({ plan, result }, null, 2));
         else {
           const t = plan.totals;
@@ -321,7 +330,7 @@ With --apply everything is written in one transaction, or nothing.
           for (const c of plan.classes) console.log(`  class ${c.sourceName} -> ${c.targetName ?? '(left out)'}: ${c.instances} instances`);
           for (const u of plan.unmatched.slice(0, 20)) console.log(`  unmatched ${u.name} (${u.reason})`);
           for (const i of plan.issues.slice(0, 50)) console.log(`  ${i.action.padEnd(8)} ${i.file}${i.entry ? ` ${i.entry}` : ''}: ${i.message}`);
-          if (result) console.log(`Wrote ${result.images} masks, ${result.instances} instances in one transaction.`);
+          if (result) console.log(`Wrote ${result.images} masks, ${result.instances} instances in one transaction${status ? `; ${ids.length} images marked ${status}` : ''}.`);
           else if (v.apply) console.log('Nothing was written: the dataset has a fatal problem (see above).');
           else console.log('Nothing was written (dry run). Add --apply to import.');
         }
@@ -391,6 +400,56 @@ new version becomes active only if its validation IoU is not worse than the acti
         else if (f?.ok) console.log(`Trained model version ${f.versionId} (run ${f.runId}): ${f.activation}`);
         else console.error(`Training ${f?.cancelled ? 'was cancelled' : `failed: ${f?.error ?? 'unknown error'}`}; the active model is unchanged.`);
         return f?.ok ? 0 : 1;
+      } finally {
+        s.dispose();
+      }
+    },
+  },
+  status: {
+    summary: 'set the status of images (a list of ids, or those matching a filter)',
+    usage: `maskwright status <project-dir> STATUS (--images 1,2,3 | --where STATUS | --search TEXT | --all) [--json]
+
+STATUS is one of ${IMAGE_STATUSES.map((x) => x.replace(/_/g, '-')).join(', ')}.
+  --images LIST    these image ids
+  --where STATUS   images that have this status now
+  --search TEXT    images whose file name contains TEXT (with --where: both)
+  --all            every image`,
+    options: { ...COMMON_HELP, images: { type: 'string' }, where: { type: 'string' }, search: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' } },
+    async run(v, pos) {
+      const [dir, st] = pos;
+      if (!dir || !st || pos.length > 2) throw new UsageError('status needs a project folder and a status');
+      let target: ImageStatus;
+      let where: ImageStatus | undefined;
+      let ids: number[] | undefined;
+      try {
+        target = parseStatus(st);
+        if (typeof v.where === 'string') where = parseStatus(v.where);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      if (typeof v.images === 'string') {
+        ids = v.images.split(',').map((x) => Number(x.trim()));
+        if (ids.some((n) => !Number.isInteger(n) || n <= 0)) throw new UsageError('--images takes comma-separated image ids');
+      }
+      const filters = [ids !== undefined, where !== undefined || typeof v.search === 'string', !!v.all].filter(Boolean).length;
+      if (filters !== 1) throw new UsageError('status needs exactly one of --images, --where/--search or --all');
+      const s = services();
+      try {
+        const project = await s.impl.projects.open({ dir: path.resolve(dir) });
+        if (!ids) {
+          ids = [];
+          const q = { ...(where ? { status: where } : {}), ...(typeof v.search === 'string' ? { search: v.search } : {}) };
+          for (let offset = 0; ; ) {
+            const page = await s.impl.images.list(project.id, { ...q, offset, limit: 5000 });
+            ids.push(...page.items.map((r) => r.id));
+            offset += page.items.length;
+            if (page.items.length < 5000) break;
+          }
+        }
+        const changed = ids.length > 0 ? await s.impl.images.setStatus(project.id, ids, target) : 0;
+        if (v.json) console.log(JSON.stringify({ status: target, images: ids.length, changed }, null, 2));
+        else console.log(`Marked ${ids.length} images ${target}.`);
+        return 0;
       } finally {
         s.dispose();
       }

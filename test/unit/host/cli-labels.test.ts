@@ -9,14 +9,15 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../core/host/cli';
-import { parseValueMap, sortImages } from '../../../core/host/cli-labels';
+import { parseStatus, parseValueMap, sortImages, type LabelState } from '../../../core/host/cli-labels';
 import { encodePng } from '../../../core/formats/png-codec';
 import type { DatasetImportPlan, DatasetImportResult, ImageRow } from '../../../core/api/types';
 
 interface Body {
   plan: DatasetImportPlan;
   result: DatasetImportResult | null;
-  items: ImageRow[];
+  items: (ImageRow & LabelState)[];
+  changed?: number;
 }
 
 let tmp: string;
@@ -132,6 +133,44 @@ describe('import-annotations --values / --ignore', () => {
     expect(await main(['import-annotations', tmp, tmp, '--format', 'mask-folder', '--values', 'x=1'])).toBe(2);
     expect(await main(['import-annotations', tmp, tmp, '--format', 'coco', '--values', '1=a'])).toBe(2);
     expect(await main(['import-annotations', tmp, tmp, '--format', 'mask-folder', '--ignore', '-1'])).toBe(2);
+  });
+});
+
+describe('statuses', () => {
+  it('imported masks get --status (default done); ls shows status, mask and proposal; status sets it for a list or a filter', async () => {
+    const { proj, masks } = await setup(() => binary());
+    const before = await json(['ls', proj]);
+    expect(before.body.items.map((r) => [r.fileName, r.status, r.mask, r.proposal])).toEqual([
+      ['1.png', 'unlabeled', false, null],
+      ['2.png', 'unlabeled', false, null],
+      ['10.png', 'unlabeled', false, null],
+    ]);
+    // only 1.png and 2.png get masks; as in-progress
+    fs.rmSync(path.join(masks, '10.png'));
+    expect((await json(['import-annotations', proj, masks, '--format', 'mask-folder', '--values', '255=horse', '--status', 'in-progress', '--apply'])).code).toBe(0);
+    const after = await json(['ls', proj]);
+    expect(after.body.items.map((r) => [r.fileName, r.status, r.mask])).toEqual([
+      ['1.png', 'in_progress', true],
+      ['2.png', 'in_progress', true],
+      ['10.png', 'unlabeled', false],
+    ]);
+    out = [];
+    expect(await main(['ls', proj])).toBe(0);
+    expect(out.join('\n')).toMatch(/in_progress\s+mask\s+no proposal.*1\.png/);
+
+    // the default is done
+    expect((await json(['import-annotations', proj, masks, '--format', 'mask-folder', '--values', '255=horse', '--apply'])).code).toBe(0);
+    expect((await json(['ls', proj, '--status', 'done'])).body.items.map((r) => r.fileName)).toEqual(['1.png', '2.png']);
+
+    const id10 = after.body.items[2]!.id;
+    expect((await json(['status', proj, 'in-progress', '--images', String(id10)])).body).toMatchObject({ images: 1, status: 'in_progress' });
+    expect((await json(['status', proj, 'reviewed', '--where', 'done'])).body).toMatchObject({ images: 2 });
+    expect((await json(['ls', proj])).body.items.map((r) => r.status)).toEqual(['reviewed', 'reviewed', 'in_progress']);
+    expect((await json(['status', proj, 'unlabeled', '--search', '10'])).body).toMatchObject({ images: 1 });
+    expect((await json(['status', proj, 'done', '--all'])).body).toMatchObject({ images: 3 });
+    expect(await main(['status', proj, 'done'])).toBe(2);
+    expect(await main(['status', proj, 'finished', '--all'])).toBe(2);
+    expect(parseStatus('In-Progress')).toBe('in_progress');
   });
 });
 
