@@ -4,7 +4,6 @@
  */
 import { IMAGE_STATUSES } from '../api/types';
 import type { DatasetImportPlan, ImageRow, ImageStatus } from '../api/types';
-import type { ProjectStore } from '../store';
 
 /**
  * Parses `--values 255=horse,0=membrane,1=road,2=road` into value -> class name. Throws a message
@@ -62,8 +61,14 @@ export interface LabelState {
   proposal: { modelVersionId: number | null; state: string } | null;
 }
 
-/** Mask and proposal state of the given images (read straight from the project store). */
-export function labelStates(store: ProjectStore, imageIds: readonly number[]): Map<number, LabelState> {
+/** the part of an open project (services' registry) that `labelStates` reads */
+export interface LabelStateSource {
+  annotations: { annotatedImageIds(): number[] };
+  predictions: { latest(imageId: number): { modelVersionId: number | null; state: string } | null };
+}
+
+/** Mask and proposal state of the given images. */
+export function labelStates(store: LabelStateSource, imageIds: readonly number[]): Map<number, LabelState> {
   const masked = new Set(store.annotations.annotatedImageIds());
   const out = new Map<number, LabelState>();
   for (const id of imageIds) {
