@@ -352,6 +352,9 @@ export interface TrainingRunInfo {
   images: { train: number; val: number };
 }
 
+/** the training time budget of "Train now" in the Model panel and of `maskwright train`, seconds */
+export const DEFAULT_TRAIN_BUDGET_S = 120;
+
 export interface TrainingOptions {
   /** wall-clock budget for the training steps, seconds */
   budgetS?: number;

@@ -3,7 +3,7 @@
  * kept apart from cli.ts so that file's command table stays small.
  */
 import { IMAGE_STATUSES } from '../api/types';
-import type { DatasetImportPlan, ImageRow, ImageStatus } from '../api/types';
+import type { DatasetImportPlan, ImageRow, ImageStatus, ModelVersionInfo } from '../api/types';
 
 /**
  * Parses `--values 255=horse,0=membrane,1=road,2=road` into value -> class name. Throws a message
@@ -83,4 +83,25 @@ export function labelStateText(st: LabelState | undefined): string {
   if (!st) return '';
   const prop = st.proposal ? `proposal ${st.proposal.modelVersionId === null ? 'v?' : `v${st.proposal.modelVersionId}`} (${st.proposal.state})` : 'no proposal';
   return `${(st.mask ? 'mask' : 'no mask').padEnd(7)} ${prop.padEnd(24)}`;
+}
+
+// ---- training result ------------------------------------------------------------------------
+
+/** The `train --json` result: what ran, why it stopped, and what it measured. */
+export function trainResult(ver: ModelVersionInfo, budgetS: number): Record<string, unknown> {
+  const m = ver.metrics;
+  return {
+    versionId: ver.id,
+    backend: ver.backend,
+    budgetS,
+    steps: m.steps ?? null,
+    epochs: m.epochs ?? null,
+    stopReason: m.stoppedBy ?? null,
+    bestStep: m.bestStep ?? null,
+    timeS: typeof m.trainMs === 'number' ? m.trainMs / 1000 : null,
+    trainImages: m.trainImages ?? null,
+    valImages: m.valImages ?? null,
+    val: m.val ?? null,
+    warnings: m.warnings ?? [],
+  };
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError } from '../api/errors';
 import { EventHub } from '../api/events';
-import { EXPORT_FORMAT_NAMES, IMAGE_STATUSES, IMPORT_FORMAT_NAMES } from '../api/types';
+import { DEFAULT_TRAIN_BUDGET_S, EXPORT_FORMAT_NAMES, IMAGE_STATUSES, IMPORT_FORMAT_NAMES } from '../api/types';
 import type {
   DatasetExportFormat,
   DatasetExportOptions,
@@ -20,7 +20,7 @@ import type {
   TrainingProgressEvent,
 } from '../api/types';
 import { createServices } from '../services/create-services';
-import { IMAGE_SORTS, labelStates, labelStateText, parseIgnoreValue, parseStatus, parseValueMap, sortImages, valueLines, type ImageSort } from './cli-labels';
+import { IMAGE_SORTS, labelStates, trainResult, labelStateText, parseIgnoreValue, parseStatus, parseValueMap, sortImages, valueLines, type ImageSort } from './cli-labels';
 import { APP_VERSION, defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
 import { serve } from './serve';
@@ -346,8 +346,11 @@ With --apply everything is written in one transaction, or nothing.
 
 Trains on the images that have masks (a fixed validation split), with progress. The
 new version becomes active only if its validation IoU is not worse than the active one's.
-  --budget-s N     training time budget in seconds (default: until the step limit or early stopping)
+  --budget-s N     training time budget in seconds (default ${DEFAULT_TRAIN_BUDGET_S}, as "Train now"
+                   in the app; training also ends at the step limit or by early stopping)
   --max-steps N    step limit
+  --json           print the result as JSON on stdout (steps, stop reason, best step,
+                   validation metrics, backend, time); progress always goes to stderr
   --fresh          start from scratch instead of fine-tuning the active version
   --interactive    train the click-refinement model`,
     options: {
@@ -368,7 +371,7 @@ new version becomes active only if its validation IoU is not worse than the acti
         if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${k} must be a positive number`);
         return n;
       };
-      const budgetS = num('budget-s');
+      const budgetS = num('budget-s') ?? DEFAULT_TRAIN_BUDGET_S;
       const maxSteps = num('max-steps');
       const s = services();
       try {
@@ -384,7 +387,7 @@ new version becomes active only if its validation IoU is not worse than the acti
         });
         const stop = () => void s.impl.training.cancel(jobId);
         const { jobId } = await s.impl.training.start(project.id, {
-          ...(budgetS ? { budgetS } : {}),
+          budgetS,
           ...(maxSteps ? { maxSteps: Math.round(maxSteps) } : {}),
           base: v.fresh ? 'fresh' : 'active',
           ...(v.interactive ? { interactive: true } : {}),
@@ -396,7 +399,8 @@ new version becomes active only if its validation IoU is not worse than the acti
         off();
         bar.finish();
         const f = finish as TrainingFinishEvent | null;
-        if (v.json) console.log(JSON.stringify(f, null, 2));
+        const ver = f?.ok && f.versionId ? (await s.impl.models.list(project.id)).find((x) => x.id === f.versionId) : undefined;
+        if (v.json) console.log(JSON.stringify({ ...f, ...(ver ? { result: trainResult(ver, budgetS) } : {}) }, null, 2));
         else if (f?.ok) console.log(`Trained model version ${f.versionId} (run ${f.runId}): ${f.activation}`);
         else console.error(`Training ${f?.cancelled ? 'was cancelled' : `failed: ${f?.error ?? 'unknown error'}`}; the active model is unchanged.`);
         return f?.ok ? 0 : 1;
