@@ -18,7 +18,7 @@ import type { ProjectStore } from '../store/project-store';
 import { readCoco } from './coco';
 import { ImportContext, type ClassMapping, type PlannedClass, type PlannedImage, type UnmatchedImage } from './import-context';
 import { readLabelme } from './labelme';
-import { readMaskFolder } from './mask-folder';
+import { readMaskFolder, type MaskValueReport } from './mask-folder';
 import { formatIssue, type IssueCounts, type ValidationIssue } from './validation-report';
 import { readVoc } from './voc';
 import { readYoloSeg } from './yolo-seg';
@@ -40,6 +40,10 @@ export interface ImportRequest {
   colorMap?: Record<string, string>;
   /** mask-folder: class value -> name (default: classes.txt, else "class <value>") */
   classNames?: Record<number, string>;
+  /** mask-folder: class-map value -> class name (see MaskFolderSource.valueMap) */
+  valueMap?: Record<number, string>;
+  /** mask-folder: a value left unlabelled (neither background nor a class) */
+  ignoreValue?: number;
   /** dataset class name -> project class name / project class id / null (leave out). Default: same name (created if missing). */
   classMapping?: ClassMapping;
   /** what happens to masks that matched images already have (default 'replace') */
@@ -58,6 +62,8 @@ export interface ImportPlan {
   unmatched: UnmatchedImage[];
   issues: ValidationIssue[];
   issueCounts: IssueCounts;
+  /** mask-folder with a value map or ignore value: each mask value, where it went, its pixels */
+  values?: MaskValueReport[];
   totals: {
     /** images the dataset describes */
     datasetImages: number;
@@ -96,6 +102,7 @@ export async function planImport(store: ProjectStore, req: ImportRequest): Promi
     throw new AppError('invalid-argument', `existingMasks must be 'replace' or 'merge', got ${String(existingMasks)}.`);
   }
   const ctx = new ImportContext(store, req.classMapping ?? {});
+  let values: MaskValueReport[] | null = null;
   switch (req.format) {
     case 'coco':
       await readCoco(ctx, req.path);
@@ -110,7 +117,14 @@ export async function planImport(store: ProjectStore, req: ImportRequest): Promi
       await readLabelme(ctx, req.path);
       break;
     case 'mask-folder':
-      await readMaskFolder(ctx, { path: req.path, instancePath: req.instancePath, colorMap: req.colorMap, classNames: req.classNames });
+      values = await readMaskFolder(ctx, {
+        path: req.path,
+        instancePath: req.instancePath,
+        colorMap: req.colorMap,
+        classNames: req.classNames,
+        ...(req.valueMap ? { valueMap: req.valueMap } : {}),
+        ...(req.ignoreValue !== undefined ? { ignoreValue: req.ignoreValue } : {}),
+      });
       break;
   }
   const ok = !ctx.issues.hasFatal;
@@ -126,6 +140,7 @@ export async function planImport(store: ProjectStore, req: ImportRequest): Promi
     unmatched: ctx.unmatched,
     issues: ctx.issues.items,
     issueCounts: ctx.issues.counts,
+    ...(values ? { values } : {}),
     totals: {
       datasetImages: ctx.datasetImages,
       matchedImages: images.length,

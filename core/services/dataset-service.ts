@@ -74,6 +74,7 @@ function summarise(planId: string, p: ImportPlan): DatasetImportPlan {
     images: p.images.map((i) => ({ imageId: i.imageId, fileName: i.fileName, instances: i.instances, hasExistingMask: i.hasExistingMask })),
     unmatched: p.unmatched,
     issues: p.issues,
+    ...(p.values ? { values: p.values } : {}),
     totals: p.totals,
   };
 }
