@@ -194,6 +194,8 @@ export const contract = {
             colorMap: z.record(color, className).optional(),
             classMapping: z.record(z.string().max(200), z.union([className, z.number().int().positive(), z.null()])).optional(),
             existingMasks: z.enum(['replace', 'merge']).optional(),
+            valueMap: z.record(z.string().regex(/^\d{1,5}$/), className).optional(),
+            ignoreValue: z.number().int().min(0).max(65535).optional(),
           })
           .strict(),
       ]),

@@ -206,6 +206,10 @@ export interface DatasetImportRequest {
   colorMap?: Record<string, string>;
   classMapping?: Record<string, string | number | null>;
   existingMasks?: 'replace' | 'merge';
+  /** mask-folder: mask value -> class name (several values may share a class; 0 may be a class) */
+  valueMap?: Record<number, string>;
+  /** mask-folder: a mask value left unlabelled (VOC's 255 border, CamVid's 11) */
+  ignoreValue?: number;
 }
 
 /** the dry run: what an annotation import would write (nothing is written yet) */
@@ -221,6 +225,8 @@ export interface DatasetImportPlan {
   issues: DatasetIssue[];
   /** replace mode: masks the import would empty, shrink or replace by a partial one; humanMasks: ones drawn by people (need replaceHumanMasks) */
   maskChanges: { emptied: number; shrunk: number; partial: number; humanMasks: number };
+  /** with a value map or ignore value: each mask value, where it went, and its pixels */
+  values?: { value: number; className: string | null; role: 'class' | 'background' | 'ignored' | 'unmapped'; pixels: number }[];
   totals: { datasetImages: number; matchedImages: number; unmatchedImages: number; instances: number; existingMasks: number; newClasses: number };
 }
 
@@ -347,6 +353,9 @@ export interface TrainingRunInfo {
   finishedAt: string | null;
   images: { train: number; val: number };
 }
+
+/** the training time budget of "Train now" in the Model panel and of `maskwright train`, seconds */
+export const DEFAULT_TRAIN_BUDGET_S = 120;
 
 export interface TrainingOptions {
   /** wall-clock budget for the training steps, seconds */

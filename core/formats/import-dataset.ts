@@ -18,7 +18,7 @@ import type { ProjectStore } from '../store/project-store';
 import { readCoco } from './coco';
 import { ImportContext, type ClassMapping, type PlannedClass, type PlannedImage, type UnmatchedImage } from './import-context';
 import { readLabelme } from './labelme';
-import { readMaskFolder } from './mask-folder';
+import { readMaskFolder, type MaskValueReport } from './mask-folder';
 import { formatIssue, type IssueCounts, type ValidationIssue } from './validation-report';
 import { readVoc } from './voc';
 import { readYoloSeg } from './yolo-seg';
@@ -40,6 +40,10 @@ export interface ImportRequest {
   colorMap?: Record<string, string>;
   /** mask-folder: class value -> name (default: classes.txt, else "class <value>") */
   classNames?: Record<number, string>;
+  /** mask-folder: class-map value -> class name (see MaskFolderSource.valueMap) */
+  valueMap?: Record<number, string>;
+  /** mask-folder: a value left unlabelled (neither background nor a class) */
+  ignoreValue?: number;
   /** dataset class name -> project class name / project class id / null (leave out). Default: same name (created if missing). */
   classMapping?: ClassMapping;
   /** what happens to masks that matched images already have (default 'replace') */
@@ -65,6 +69,8 @@ export interface ImportPlan {
    * then needs `replaceHumanMasks`).
    */
   maskChanges: { emptied: number; shrunk: number; partial: number; humanMasks: number };
+  /** mask-folder with a value map or ignore value: each mask value, where it went, its pixels */
+  values?: MaskValueReport[];
   totals: {
     /** images the dataset describes */
     datasetImages: number;
@@ -105,6 +111,7 @@ export async function planImport(store: ProjectStore, req: ImportRequest): Promi
     throw new AppError('invalid-argument', `existingMasks must be 'replace' or 'merge', got ${String(existingMasks)}.`);
   }
   const ctx = new ImportContext(store, req.classMapping ?? {});
+  let values: MaskValueReport[] | null = null;
   switch (req.format) {
     case 'coco':
       await readCoco(ctx, req.path);
@@ -119,7 +126,14 @@ export async function planImport(store: ProjectStore, req: ImportRequest): Promi
       await readLabelme(ctx, req.path);
       break;
     case 'mask-folder':
-      await readMaskFolder(ctx, { path: req.path, instancePath: req.instancePath, colorMap: req.colorMap, classNames: req.classNames });
+      values = await readMaskFolder(ctx, {
+        path: req.path,
+        instancePath: req.instancePath,
+        colorMap: req.colorMap,
+        classNames: req.classNames,
+        ...(req.valueMap ? { valueMap: req.valueMap } : {}),
+        ...(req.ignoreValue !== undefined ? { ignoreValue: req.ignoreValue } : {}),
+      });
       break;
   }
   const ok = !ctx.issues.hasFatal;
@@ -160,6 +174,7 @@ export async function planImport(store: ProjectStore, req: ImportRequest): Promi
     issues: ctx.issues.items,
     issueCounts: ctx.issues.counts,
     maskChanges,
+    ...(values ? { values } : {}),
     totals: {
       datasetImages: ctx.datasetImages,
       matchedImages: images.length,

@@ -231,6 +231,56 @@ export interface MaskFolderSource {
   colorMap?: Record<string, string>;
   /** class value -> class name (default: classes.txt when present, else "class <value>") */
   classNames?: Record<number, string>;
+  /**
+   * class-map value -> class name (several values may name one class; value 0 may be a real class).
+   * When given, values not in the map (other than 0 and `ignoreValue`) are left as background and
+   * reported as skipped, so `strict` refuses the import.
+   */
+  valueMap?: Record<number, string>;
+  /** a class-map value that is neither background nor a class (VOC's 255 border, CamVid's 11): left unlabelled */
+  ignoreValue?: number;
+}
+
+/** what the dry run says about one class-map value: where it went and how many pixels it had */
+export interface MaskValueReport {
+  value: number;
+  /** the dataset class name it went to; null: background, ignored or unmapped */
+  className: string | null;
+  role: 'class' | 'background' | 'ignored' | 'unmapped';
+  pixels: number;
+}
+
+/**
+ * Remaps class-map values through a value map (value -> class name) and an ignore value, tallying
+ * pixels per value into `counts`. Returns the remapped values (1..k: the k class names in `order`).
+ */
+export function applyValueMap(
+  semantic: ArrayLike<number>,
+  valueMap: Map<number, number> | null,
+  ignore: number | null,
+  counts: Map<number, number>,
+): Uint16Array {
+  const n = semantic.length;
+  const out = new Uint16Array(n);
+  let last = -1;
+  let lastOut = 0;
+  let run = 0;
+  const flush = () => {
+    if (last >= 0 && run > 0) counts.set(last, (counts.get(last) ?? 0) + run);
+  };
+  for (let i = 0; i < n; i++) {
+    const v = semantic[i]!;
+    if (v !== last) {
+      flush();
+      last = v;
+      run = 0;
+      lastOut = v === ignore ? 0 : valueMap ? (valueMap.get(v) ?? 0) : v;
+    }
+    run++;
+    out[i] = lastOut;
+  }
+  flush();
+  return out;
 }
 
 async function exists(p: string, dir: boolean): Promise<boolean> {
@@ -259,11 +309,11 @@ export async function readClassList(file: string): Promise<Map<number, string> |
 }
 
 /** Reads a folder of mask PNGs into the import plan. */
-export async function readMaskFolder(ctx: ImportContext, src: MaskFolderSource): Promise<void> {
+export async function readMaskFolder(ctx: ImportContext, src: MaskFolderSource): Promise<MaskValueReport[] | null> {
   const root = path.resolve(src.path);
   if (!(await exists(root, true))) {
     ctx.issues.add('unreadable', 'fatal', root, null, 'the mask folder does not exist');
-    return;
+    return null;
   }
   const nested = await exists(path.join(root, 'semantic_masks'), true);
   const semDir = nested ? path.join(root, 'semantic_masks') : root;
@@ -271,7 +321,7 @@ export async function readMaskFolder(ctx: ImportContext, src: MaskFolderSource):
   if (!instDir && nested && (await exists(path.join(root, 'instance_labels'), true))) instDir = path.join(root, 'instance_labels');
   if (instDir && !(await exists(instDir, true))) {
     ctx.issues.add('unreadable', 'fatal', instDir, null, 'the instance mask folder does not exist');
-    return;
+    return null;
   }
   let names = new Map<number, string>();
   if (src.classNames) for (const [k, v] of Object.entries(src.classNames)) names.set(Number(k), v);
@@ -284,7 +334,7 @@ export async function readMaskFolder(ctx: ImportContext, src: MaskFolderSource):
       const key = hex.trim().toLowerCase();
       if (!/^#[0-9a-f]{6}$/.test(key)) {
         ctx.issues.add('schema', 'fatal', '(colour mapping)', hex, `"${hex}" is not a colour of the form #rrggbb`);
-        return;
+        return null;
       }
       let v = byName.get(name);
       if (v === undefined) {
@@ -295,6 +345,30 @@ export async function readMaskFolder(ctx: ImportContext, src: MaskFolderSource):
       colorValues.set(key, v);
     }
   }
+  // value map: dataset value -> 1..k (one per class name, in first-given order)
+  let valueIndex: Map<number, number> | null = null;
+  if (src.valueMap) {
+    valueIndex = new Map();
+    const byName = new Map<string, number>();
+    names = new Map();
+    for (const [k, rawName] of Object.entries(src.valueMap)) {
+      const value = Number(k);
+      const name = String(rawName).trim();
+      if (!Number.isInteger(value) || value < 0 || value > 65535 || !name) {
+        ctx.issues.add('schema', 'fatal', '(value mapping)', k, `"${k}=${rawName}" is not a mask value (0-65535) with a class name`);
+        return null;
+      }
+      let idx = byName.get(name);
+      if (idx === undefined) {
+        idx = byName.size + 1;
+        byName.set(name, idx);
+        names.set(idx, name);
+      }
+      valueIndex.set(value, idx);
+    }
+  }
+  const ignore = src.ignoreValue ?? null;
+  const counts = src.valueMap || ignore !== null ? new Map<number, number>() : null;
   const slots = new Map<number, number>();
   const slotOf = (v: number): number => {
     let s = slots.get(v);
@@ -310,7 +384,7 @@ export async function readMaskFolder(ctx: ImportContext, src: MaskFolderSource):
   const files = (await fs.promises.readdir(semDir)).filter((f) => f.toLowerCase().endsWith('.png')).sort(naturalCompare);
   if (files.length === 0) {
     ctx.issues.add('unreadable', 'fatal', semDir, null, 'no PNG mask files in this folder');
-    return;
+    return null;
   }
   for (const f of files) {
     const file = path.join(semDir, f);
@@ -319,8 +393,9 @@ export async function readMaskFolder(ctx: ImportContext, src: MaskFolderSource):
     const png = await loadPng(file, ctx.issues);
     if (!png) continue;
     if (!ctx.checkSize(row, png.width, png.height, file, null)) continue;
-    const semantic = pngValues(png, file, ctx.issues, colorValues);
-    if (!semantic) continue;
+    const raw = pngValues(png, file, ctx.issues, colorValues);
+    if (!raw) continue;
+    const semantic = counts ? applyValueMap(raw, valueIndex, ignore, counts) : raw;
     let instance: ArrayLike<number> | null = null;
     if (instDir) {
       const ifile = path.join(instDir, `${stemOf(f)}.png`);
@@ -335,6 +410,26 @@ export async function readMaskFolder(ctx: ImportContext, src: MaskFolderSource):
     }
     planFromIndexMasks(ctx, row, file, png.width, png.height, semantic, instance, slotOf, null);
   }
+  if (!counts) return null;
+  const report: MaskValueReport[] = [...counts.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([value, pixels]) => {
+      if (value === ignore) return { value, className: null, role: 'ignored', pixels };
+      const idx = valueIndex ? valueIndex.get(value) : value;
+      if (idx !== undefined && idx !== 0) return { value, className: names.get(idx) ?? `class ${idx}`, role: 'class', pixels };
+      return { value, className: null, role: value === 0 ? 'background' : 'unmapped', pixels };
+    });
+  const unmapped = report.filter((r) => r.role === 'unmapped');
+  if (unmapped.length > 0) {
+    ctx.issues.add(
+      'unknown-category',
+      'skipped',
+      '(value mapping)',
+      null,
+      `${unmapped.length} mask value${unmapped.length === 1 ? '' : 's'} not in the value mapping (${unmapped.slice(0, 6).map((u) => `${u.value}: ${u.pixels} px`).join(', ')}${unmapped.length > 6 ? ', ...' : ''}): left as background`,
+    );
+  }
+  return report;
 }
 
 /** '2.png' before '10.png'. */

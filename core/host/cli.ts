@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError } from '../api/errors';
 import { EventHub } from '../api/events';
-import { EXPORT_FORMAT_NAMES, IMAGE_STATUSES, IMPORT_FORMAT_NAMES } from '../api/types';
+import { DEFAULT_TRAIN_BUDGET_S, EXPORT_FORMAT_NAMES, IMAGE_STATUSES, IMPORT_FORMAT_NAMES } from '../api/types';
 import type {
   DatasetExportFormat,
   DatasetExportOptions,
@@ -20,6 +20,7 @@ import type {
   TrainingProgressEvent,
 } from '../api/types';
 import { createServices } from '../services/create-services';
+import { IMAGE_SORTS, labelStates, trainResult, labelStateText, parseIgnoreValue, parseStatus, parseValueMap, sortImages, valueLines, type ImageSort } from './cli-labels';
 import { APP_VERSION, defaultDataDir } from './data-dir';
 import { ProgressBar } from './progress-bar';
 import { serve } from './serve';
@@ -124,13 +125,14 @@ are skipped; each skipped file is listed with the reason.
   },
   ls: {
     summary: 'list the images of a project',
-    usage: `maskwright ls <project-dir> [--status STATUS] [--search TEXT] [--limit N] [--json]
+    usage: `maskwright ls <project-dir> [--status STATUS] [--search TEXT] [--sort name|added] [--limit N] [--json]
 
   --status STATUS    one of ${IMAGE_STATUSES.join(', ')}
   --search TEXT      file name contains TEXT
+  --sort S           name (default: natural file-name order, 2.png before 10.png) | added
   --limit N          at most N rows (default 100; 0 = all)
   --json             JSON output`,
-    options: { ...COMMON_HELP, status: { type: 'string' }, search: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...COMMON_HELP, status: { type: 'string' }, search: { type: 'string' }, sort: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
     async run(v, pos) {
       const dir = pos[0];
       if (!dir || pos.length > 1) throw new UsageError('ls takes exactly one project folder');
@@ -139,14 +141,18 @@ are skipped; each skipped file is listed with the reason.
       }
       const limit = v.limit === undefined ? 100 : Number(v.limit);
       if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit must be a whole number >= 0');
+      const sort = (v.sort ?? 'name') as ImageSort;
+      if (!IMAGE_SORTS.includes(sort)) throw new UsageError(`--sort must be one of ${IMAGE_SORTS.join(', ')}`);
       const s = services();
       try {
         const project = await s.impl.projects.open({ dir: path.resolve(dir) });
         const q = { ...(v.status ? { status: v.status as ImageStatus } : {}), ...(typeof v.search === 'string' ? { search: v.search } : {}) };
-        const items = [];
+        let items = [];
         let total = 0;
+        // natural name order is applied here, over all matching rows, then cut to --limit
+        const cap = sort === 'name' ? 0 : limit;
         for (let offset = 0; ; ) {
-          const want = limit === 0 ? 5000 : Math.min(5000, limit - items.length);
+          const want = cap === 0 ? 5000 : Math.min(5000, cap - items.length);
           if (want <= 0) break;
           const page = await s.impl.images.list(project.id, { ...q, offset, limit: want });
           total = page.total;
@@ -154,12 +160,16 @@ are skipped; each skipped file is listed with the reason.
           offset += page.items.length;
           if (page.items.length < want || offset >= total) break;
         }
+        items = sortImages(items, sort);
+        if (limit > 0) items = items.slice(0, limit);
+        const states = labelStates(s.registry.get(project.id), items.map((r) => r.id));
         if (v.json) {
-          console.log(JSON.stringify({ project: { id: project.id, name: project.name, dir: project.dir }, total, items }, null, 2));
+          const rows = items.map((r) => ({ ...r, ...states.get(r.id)! }));
+          console.log(JSON.stringify({ project: { id: project.id, name: project.name, dir: project.dir }, total, items: rows }, null, 2));
         } else {
           console.log(`${project.name}: ${project.imageCount} images (${Object.entries(project.statusCounts).map(([k, n]) => `${n} ${k}`).join(', ')})`);
           for (const r of items) {
-            console.log(`${String(r.id).padStart(6)}  ${r.status.padEnd(11)} ${`${r.width}x${r.height}`.padEnd(11)} ${String(r.bitDepth).padStart(2)}-bit ${r.channels}ch  ${r.fileName}`);
+            console.log(`${String(r.id).padStart(6)}  ${r.status.padEnd(11)} ${labelStateText(states.get(r.id))} ${`${r.width}x${r.height}`.padEnd(11)} ${String(r.bitDepth).padStart(2)}-bit ${r.channels}ch  ${r.fileName}`);
           }
           if (items.length < total) console.log(`… ${total - items.length} more (use --limit 0 for all)`);
         }
@@ -265,26 +275,62 @@ reports what would be written (images matched, annotations per class, problems).
 With --apply everything is written in one transaction, or nothing.
   --format F   ${IMPORT_FORMAT_NAMES.join(' | ')}
   --merge      add to masks that images already have (default: replace them)
-  --strict     refuse to write anything when any entry had to be skipped`,
-    options: { ...COMMON_HELP, format: { type: 'string' }, apply: { type: 'boolean' }, merge: { type: 'boolean' }, strict: { type: 'boolean' }, json: { type: 'boolean' } },
+  --strict     refuse to write anything when any entry had to be skipped
+               (also: mask values missing from --values)
+  --values MAP mask-folder: mask value -> class, e.g. 255=horse or 0=membrane
+               (inverted masks) or 1=road,2=road (several values, one class)
+  --ignore V   mask-folder: a value left unlabelled (VOC's 255 border, CamVid's 11)
+  --status S   status of the images that get masks: done (default, for a complete
+               dataset) | in-progress | keep (leave statuses as they are)`,
+    options: {
+      ...COMMON_HELP,
+      format: { type: 'string' },
+      apply: { type: 'boolean' },
+      merge: { type: 'boolean' },
+      strict: { type: 'boolean' },
+      json: { type: 'boolean' },
+      values: { type: 'string' },
+      ignore: { type: 'string' },
+      status: { type: 'string' },
+    },
     async run(v, pos) {
       const [dir, src] = pos;
       if (!dir || !src || pos.length > 2) throw new UsageError('import-annotations needs a project folder and a dataset path');
       const format = v.format as DatasetImportFormat;
       if (!(IMPORT_FORMAT_NAMES as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${IMPORT_FORMAT_NAMES.join(', ')}`);
+      let valueMap: Record<number, string> | undefined;
+      let ignoreValue: number | undefined;
+      let status: ImageStatus | null = 'done';
+      try {
+        if (typeof v.status === 'string') status = v.status === 'keep' ? null : parseStatus(v.status);
+        if (typeof v.values === 'string') valueMap = parseValueMap(v.values);
+        if (typeof v.ignore === 'string') ignoreValue = parseIgnoreValue(v.ignore);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      if ((valueMap || ignoreValue !== undefined) && format !== 'mask-folder') throw new UsageError('--values and --ignore apply to --format mask-folder');
       const s = services();
       try {
         const project = await s.impl.projects.open({ dir: path.resolve(dir) });
-        const plan = await s.impl.datasets.planImport(project.id, { format, path: path.resolve(src), existingMasks: v.merge ? 'merge' : 'replace' });
+        const plan = await s.impl.datasets.planImport(project.id, {
+          format,
+          path: path.resolve(src),
+          existingMasks: v.merge ? 'merge' : 'replace',
+          ...(valueMap ? { valueMap } : {}),
+          ...(ignoreValue !== undefined ? { ignoreValue } : {}),
+        });
         const result = v.apply && plan.ok ? await s.impl.datasets.applyImport(project.id, plan.planId, { strict: !!v.strict }) : null;
+        const ids = plan.images.filter((i) => i.instances > 0 || !v.merge).map((i) => i.imageId);
+        if (result && status && ids.length > 0) await s.impl.images.setStatus(project.id, ids, status);
         if (v.json) console.log(JSON.stringify({ plan, result }, null, 2));
         else {
           const t = plan.totals;
           console.log(`${v.apply ? 'Import' : 'Dry run'}: ${t.matchedImages} of ${t.datasetImages} dataset images match project images; ${t.instances} instances; ${t.newClasses} new classes; ${t.existingMasks} images already have masks (${plan.existingMasks}).`);
+          for (const line of valueLines(plan)) console.log(line);
           for (const c of plan.classes) console.log(`  class ${c.sourceName} -> ${c.targetName ?? '(left out)'}: ${c.instances} instances`);
           for (const u of plan.unmatched.slice(0, 20)) console.log(`  unmatched ${u.name} (${u.reason})`);
           for (const i of plan.issues.slice(0, 50)) console.log(`  ${i.action.padEnd(8)} ${i.file}${i.entry ? ` ${i.entry}` : ''}: ${i.message}`);
-          if (result) console.log(`Wrote ${result.images} masks, ${result.instances} instances in one transaction.`);
+          if (result) console.log(`Wrote ${result.images} masks, ${result.instances} instances in one transaction${status ? `; ${ids.length} images marked ${status}` : ''}.`);
           else if (v.apply) console.log('Nothing was written: the dataset has a fatal problem (see above).');
           else console.log('Nothing was written (dry run). Add --apply to import.');
         }
@@ -300,8 +346,11 @@ With --apply everything is written in one transaction, or nothing.
 
 Trains on the images that have masks (a fixed validation split), with progress. The
 new version becomes active only if its validation IoU is not worse than the active one's.
-  --budget-s N     training time budget in seconds (default: until the step limit or early stopping)
+  --budget-s N     training time budget in seconds (default ${DEFAULT_TRAIN_BUDGET_S}, as "Train now"
+                   in the app; training also ends at the step limit or by early stopping)
   --max-steps N    step limit
+  --json           print the result as JSON on stdout (steps, stop reason, best step,
+                   validation metrics, backend, time); progress always goes to stderr
   --fresh          start from scratch instead of fine-tuning the active version
   --interactive    train the click-refinement model`,
     options: {
@@ -322,7 +371,7 @@ new version becomes active only if its validation IoU is not worse than the acti
         if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${k} must be a positive number`);
         return n;
       };
-      const budgetS = num('budget-s');
+      const budgetS = num('budget-s') ?? DEFAULT_TRAIN_BUDGET_S;
       const maxSteps = num('max-steps');
       const s = services();
       try {
@@ -338,7 +387,7 @@ new version becomes active only if its validation IoU is not worse than the acti
         });
         const stop = () => void s.impl.training.cancel(jobId);
         const { jobId } = await s.impl.training.start(project.id, {
-          ...(budgetS ? { budgetS } : {}),
+          budgetS,
           ...(maxSteps ? { maxSteps: Math.round(maxSteps) } : {}),
           base: v.fresh ? 'fresh' : 'active',
           ...(v.interactive ? { interactive: true } : {}),
@@ -350,10 +399,61 @@ new version becomes active only if its validation IoU is not worse than the acti
         off();
         bar.finish();
         const f = finish as TrainingFinishEvent | null;
-        if (v.json) console.log(JSON.stringify(f, null, 2));
+        const ver = f?.ok && f.versionId ? (await s.impl.models.list(project.id)).find((x) => x.id === f.versionId) : undefined;
+        if (v.json) console.log(JSON.stringify({ ...f, ...(ver ? { result: trainResult(ver, budgetS) } : {}) }, null, 2));
         else if (f?.ok) console.log(`Trained model version ${f.versionId} (run ${f.runId}): ${f.activation}`);
         else console.error(`Training ${f?.cancelled ? 'was cancelled' : `failed: ${f?.error ?? 'unknown error'}`}; the active model is unchanged.`);
         return f?.ok ? 0 : 1;
+      } finally {
+        s.dispose();
+      }
+    },
+  },
+  status: {
+    summary: 'set the status of images (a list of ids, or those matching a filter)',
+    usage: `maskwright status <project-dir> STATUS (--images 1,2,3 | --where STATUS | --search TEXT | --all) [--json]
+
+STATUS is one of ${IMAGE_STATUSES.map((x) => x.replace(/_/g, '-')).join(', ')}.
+  --images LIST    these image ids
+  --where STATUS   images that have this status now
+  --search TEXT    images whose file name contains TEXT (with --where: both)
+  --all            every image`,
+    options: { ...COMMON_HELP, images: { type: 'string' }, where: { type: 'string' }, search: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' } },
+    async run(v, pos) {
+      const [dir, st] = pos;
+      if (!dir || !st || pos.length > 2) throw new UsageError('status needs a project folder and a status');
+      let target: ImageStatus;
+      let where: ImageStatus | undefined;
+      let ids: number[] | undefined;
+      try {
+        target = parseStatus(st);
+        if (typeof v.where === 'string') where = parseStatus(v.where);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      if (typeof v.images === 'string') {
+        ids = v.images.split(',').map((x) => Number(x.trim()));
+        if (ids.some((n) => !Number.isInteger(n) || n <= 0)) throw new UsageError('--images takes comma-separated image ids');
+      }
+      const filters = [ids !== undefined, where !== undefined || typeof v.search === 'string', !!v.all].filter(Boolean).length;
+      if (filters !== 1) throw new UsageError('status needs exactly one of --images, --where/--search or --all');
+      const s = services();
+      try {
+        const project = await s.impl.projects.open({ dir: path.resolve(dir) });
+        if (!ids) {
+          ids = [];
+          const q = { ...(where ? { status: where } : {}), ...(typeof v.search === 'string' ? { search: v.search } : {}) };
+          for (let offset = 0; ; ) {
+            const page = await s.impl.images.list(project.id, { ...q, offset, limit: 5000 });
+            ids.push(...page.items.map((r) => r.id));
+            offset += page.items.length;
+            if (page.items.length < 5000) break;
+          }
+        }
+        const changed = ids.length > 0 ? await s.impl.images.setStatus(project.id, ids, target) : 0;
+        if (v.json) console.log(JSON.stringify({ status: target, images: ids.length, changed }, null, 2));
+        else console.log(`Marked ${ids.length} images ${target}.`);
+        return 0;
       } finally {
         s.dispose();
       }

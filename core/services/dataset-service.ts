@@ -75,6 +75,7 @@ function summarise(planId: string, p: ImportPlan): DatasetImportPlan {
     unmatched: p.unmatched,
     issues: p.issues,
     maskChanges: p.maskChanges,
+    ...(p.values ? { values: p.values } : {}),
     totals: p.totals,
   };
 }

@@ -66,6 +66,9 @@ describe('maskwright train / models / prelabel', () => {
     expect(code, err.join('\n')).toBe(0);
     const fin = JSON.parse(out.join('\n'));
     expect(fin).toMatchObject({ ok: true, activated: true });
+    expect(fin.result).toMatchObject({ budgetS: 120, steps: 2, backend: expect.any(String), stopReason: expect.any(String), timeS: expect.any(Number) });
+    expect(fin.result).toHaveProperty('bestStep');
+    expect(fin.result).toHaveProperty('val');
     out.length = 0;
     expect(await main(['models', proj, '--json'])).toBe(0);
     const versions = JSON.parse(out.join('\n'));
