@@ -67,10 +67,16 @@ export class ImageRepo {
     return r ? this.toRow(r) : null;
   }
 
-  /** absolute thumbnail path, or null when the image has none */
+  /** absolute thumbnail path, or null when the image has none (not checked: read files through project-paths) */
   thumbnailPath(id: number): string | null {
+    const rel = this.thumbnailRelPath(id);
+    return rel ? path.join(this.projectDir, rel) : null;
+  }
+
+  /** the thumbnail path as stored (relative to the project folder), or null */
+  thumbnailRelPath(id: number): string | null {
     const r = this.stmts.thumbById.get(id) as { thumb_path: string | null } | undefined;
-    return r?.thumb_path ? path.join(this.projectDir, r.thumb_path) : null;
+    return r?.thumb_path ?? null;
   }
 
   statusCounts(): Record<ImageStatus, number> {
