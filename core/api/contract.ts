@@ -43,7 +43,8 @@ const absPath = z
   .string()
   .min(1, 'a path is required')
   .max(MAX_PATH)
-  .refine((p) => !p.includes('\0'), 'path contains a NUL byte');
+  .refine((p) => !p.includes('\0'), 'path contains a NUL byte')
+  .refine((p) => /^\//.test(p) || /^[A-Za-z]:[\\/]/.test(p) || /^\\\\[^\\]/.test(p), 'the path must be absolute (a relative path would depend on the working folder of the app)');
 const projectId = z.string().regex(/^[0-9a-f-]{36}$/, 'not a project id');
 const imageId = z.number().int().positive();
 const status = z.enum(IMAGE_STATUSES);
@@ -177,6 +178,7 @@ export const contract = {
             images: z.enum(['copy', 'link', 'none']).optional(),
             coco: z.object({ encoding: z.enum(['auto', 'polygon', 'rle']).optional() }).strict().optional(),
             indexBitDepth: z.union([z.literal(8), z.literal(16)]).optional(),
+            strict: z.boolean().optional(),
           })
           .strict(),
       ]),

@@ -174,6 +174,8 @@ export interface DatasetExportOptions {
   images?: 'copy' | 'link' | 'none';
   coco?: { encoding?: 'auto' | 'polygon' | 'rle' };
   indexBitDepth?: 8 | 16;
+  /** refuse (write nothing) as soon as an image or instance would be left out */
+  strict?: boolean;
 }
 
 export interface DatasetExportReport {

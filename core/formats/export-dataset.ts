@@ -67,6 +67,8 @@ export interface ExportOptions {
   labelme?: { shapes?: 'polygon' | 'mask'; imageData?: boolean };
   /** VOC: 'flat' (default: the folders at the root) or 'vocdevkit' (VOCdevkit/VOC2012/..., torchvision's `root`) */
   voc?: { layout?: 'flat' | 'vocdevkit' };
+  /** refuse (AppError 'corrupt-data', nothing written) as soon as an image or instance would be left out */
+  strict?: boolean;
 }
 
 export interface ExportProgress {
@@ -298,6 +300,10 @@ export async function exportDataset(store: ProjectStore, options: ExportOptions,
           sk.instances += item.instances.length;
           for (const inst of item.instances) report.categories[inst.categoryId - 1]!.instances++;
         }
+      }
+      if (options.strict && (issues.counts.byAction.skipped ?? 0) > 0) {
+        const first = issues.items.find((i) => i.action === 'skipped');
+        throw new AppError('corrupt-data', `--strict: ${first ? `${first.file}${first.entry ? ` [${first.entry}]` : ''}: ${first.message}` : 'an item would be left out'}; nothing was written.`);
       }
       done++;
       run.onProgress?.({ done, total: rows.length, current: row.fileName });

@@ -74,17 +74,21 @@ Creates <project-dir>/project.sqlite (the folder is created if missing).
   },
   import: {
     summary: 'import images (files or folders) into a project',
-    usage: `maskwright import <project-dir> <path>... [--copy] [--no-recursive] [--max-pixels N] [--json]
+    usage: `maskwright import <project-dir> <path>... [--copy] [--no-recursive] [--max-pixels N] [--strict] [--json]
 
 Imports PNG, JPEG, TIFF (8/16-bit), WebP and BMP files. Duplicates (same bytes)
 are skipped; each skipped file is listed with the reason.
   --copy             copy files into the project (default: reference them in place)
   --no-recursive     do not descend into sub-folders
   --max-pixels N     skip images with more pixels than N (default 400000000)
-  --json             print the report as JSON on stdout`,
+  --strict           exit 1 when any file was skipped (other than a duplicate); the
+                     good files are imported either way
+  --json             print the report as JSON on stdout
+Exit status: 0 all imported (duplicates skipped), 3 some files were skipped.`,
     options: {
       ...COMMON_HELP,
       copy: { type: 'boolean' },
+      strict: { type: 'boolean' },
       'no-recursive': { type: 'boolean' },
       'max-pixels': { type: 'string' },
       json: { type: 'boolean' },
@@ -117,9 +121,10 @@ are skipped; each skipped file is listed with the reason.
           console.log(JSON.stringify(report, null, 2));
         } else {
           console.log(`Imported ${report.imported} of ${report.scanned} files in ${(report.durationMs / 1000).toFixed(1)} s; skipped ${report.skipped.length}.`);
-          for (const sk of report.skipped) console.log(`  skipped  ${sk.reason.padEnd(10)} ${sk.path}: ${sk.message}`);
+          for (const sk of report.skipped) console.log(`  skipped  ${sk.reason.padEnd(10)} ${termSafe(sk.path)}: ${termSafe(sk.message)}`);
         }
-        return 0;
+        const skipped = report.skipped.filter((sk) => sk.reason !== 'duplicate').length;
+        return report.cancelled ? EXIT.FAILED : skipped === 0 ? EXIT.OK : v.strict ? EXIT.FAILED : EXIT.PARTIAL;
       } finally {
         s.dispose();
       }
@@ -169,9 +174,9 @@ are skipped; each skipped file is listed with the reason.
           const rows = items.map((r) => ({ ...r, ...states.get(r.id)! }));
           console.log(JSON.stringify({ project: { id: project.id, name: project.name, dir: project.dir }, total, items: rows }, null, 2));
         } else {
-          console.log(`${project.name}: ${project.imageCount} images (${Object.entries(project.statusCounts).map(([k, n]) => `${n} ${k}`).join(', ')})`);
+          console.log(`${termSafe(project.name)}: ${project.imageCount} images (${Object.entries(project.statusCounts).map(([k, n]) => `${n} ${k}`).join(', ')})`);
           for (const r of items) {
-            console.log(`${String(r.id).padStart(6)}  ${r.status.padEnd(11)} ${labelStateText(states.get(r.id))} ${`${r.width}x${r.height}`.padEnd(11)} ${String(r.bitDepth).padStart(2)}-bit ${r.channels}ch  ${r.fileName}`);
+            console.log(`${String(r.id).padStart(6)}  ${r.status.padEnd(11)} ${labelStateText(states.get(r.id))} ${`${r.width}x${r.height}`.padEnd(11)} ${String(r.bitDepth).padStart(2)}-bit ${r.channels}ch  ${termSafe(r.fileName)}`);
           }
           if (items.length < total) console.log(`… ${total - items.length} more (use --limit 0 for all)`);
         }
@@ -195,7 +200,10 @@ cancelled export leaves nothing half-written.
   --index-bits 8|16    bit depth of index-mask PNGs
   --include-unannotated  also export images without a mask (as empty)
   --overwrite          replace an existing non-empty out-dir
-  --json               print the report as JSON`,
+  --strict             write nothing (exit 1) if any image or instance would be left out
+  --json               print the report as JSON
+Exit status: 0 everything selected was exported, 3 some images or instances were left out
+(the report says which and why).`,
     options: {
       ...COMMON_HELP,
       format: { type: 'string' },
@@ -207,6 +215,7 @@ cancelled export leaves nothing half-written.
       'index-bits': { type: 'string' },
       'include-unannotated': { type: 'boolean' },
       overwrite: { type: 'boolean' },
+      strict: { type: 'boolean' },
       json: { type: 'boolean' },
     },
     async run(v, pos) {
@@ -242,6 +251,7 @@ cancelled export leaves nothing half-written.
       }
       if (v['include-unannotated']) opts.includeUnannotated = true;
       if (v.overwrite) opts.overwrite = true;
+      if (v.strict) opts.strict = true;
       const s = services();
       try {
         const project = await s.impl.projects.open({ dir: path.resolve(dir) });
@@ -260,9 +270,9 @@ cancelled export leaves nothing half-written.
           console.log(`Exported ${report.images} images, ${report.instances} instances (${format}) to ${report.outDir} in ${(report.durationMs / 1000).toFixed(1)} s.`);
           for (const [split, n] of Object.entries(report.splits)) console.log(`  ${split.padEnd(6)} ${n.images} images, ${n.instances} instances`);
           if (report.coco) console.log(`  COCO: ${report.coco.polygon} polygons, ${report.coco.rle} RLE`);
-          for (const i of report.issues.slice(0, 50)) console.log(`  ${i.action.padEnd(8)} ${i.file}${i.entry ? ` ${i.entry}` : ''}: ${i.message}`);
+          for (const i of report.issues.slice(0, 50)) console.log(`  ${i.action.padEnd(8)} ${termSafe(i.file)}${i.entry ? ` ${termSafe(i.entry)}` : ''}: ${termSafe(i.message)}`);
         }
-        return 0;
+        return report.skippedImages > 0 || report.issues.some((i) => i.action === 'skipped') ? EXIT.PARTIAL : EXIT.OK;
       } finally {
         s.dispose();
       }
@@ -329,14 +339,16 @@ With --apply everything is written in one transaction, or nothing.
           const t = plan.totals;
           console.log(`${v.apply ? 'Import' : 'Dry run'}: ${t.matchedImages} of ${t.datasetImages} dataset images match project images; ${t.instances} instances; ${t.newClasses} new classes; ${t.existingMasks} images already have masks (${plan.existingMasks}).`);
           for (const line of valueLines(plan)) console.log(line);
-          for (const c of plan.classes) console.log(`  class ${c.sourceName} -> ${c.targetName ?? '(left out)'}: ${c.instances} instances`);
-          for (const u of plan.unmatched.slice(0, 20)) console.log(`  unmatched ${u.name} (${u.reason})`);
-          for (const i of plan.issues.slice(0, 50)) console.log(`  ${i.action.padEnd(8)} ${i.file}${i.entry ? ` ${i.entry}` : ''}: ${i.message}`);
+          for (const c of plan.classes) console.log(`  class ${termSafe(c.sourceName)} -> ${termSafe(c.targetName ?? '(left out)')}: ${c.instances} instances`);
+          for (const u of plan.unmatched.slice(0, 20)) console.log(`  unmatched ${termSafe(u.name)} (${u.reason})`);
+          for (const i of plan.issues.slice(0, 50)) console.log(`  ${i.action.padEnd(8)} ${termSafe(i.file)}${i.entry ? ` ${termSafe(i.entry)}` : ''}: ${termSafe(i.message)}`);
           if (result) console.log(`Wrote ${result.images} masks, ${result.instances} instances in one transaction${status ? `; ${ids.length} images marked ${status}` : ''}.`);
           else if (v.apply) console.log('Nothing was written: the dataset has a fatal problem (see above).');
           else console.log('Nothing was written (dry run). Add --apply to import.');
         }
-        return v.apply && !plan.ok ? 1 : 0;
+        if (v.apply && !plan.ok) return EXIT.FAILED;
+        // applied, but some entries or dataset images were skipped (--strict refused those above, writing nothing)
+        return result && (plan.issues.some((i) => i.action === 'skipped') || plan.unmatched.length > 0) ? EXIT.PARTIAL : EXIT.OK;
       } finally {
         s.dispose();
       }

@@ -35,7 +35,7 @@ describe('maskwright CLI', () => {
     await sharp({ create: { width: 20, height: 10, channels: 3, background: '#336699' } }).png().toFile(path.join(imgs, 'one.png'));
     fs.writeFileSync(path.join(imgs, 'empty.png'), '');
     out = [];
-    expect(await main(['import', proj, imgs, '--json'])).toBe(0);
+    expect(await main(['import', proj, imgs, '--json'])).toBe(3); // EXIT.PARTIAL: empty.png was skipped
     const report = JSON.parse(out.join('\n'));
     expect(report.imported).toBe(1);
     expect(report.skipped).toEqual([expect.objectContaining({ reason: 'empty' })]);
