@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BrowserWindow, session, shell } from 'electron';
 import { ASSET_SCHEME } from '../../core/api/http-routes';
+import { isAllowedExternalUrl, isRendererUrl } from './navigation-guards';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const RENDERER_INDEX = path.join(here, '../renderer/index.html');
@@ -15,9 +16,7 @@ export const ELECTRON_CSP =
 
 /** URLs the renderer may be loaded from; IPC from anything else is refused. */
 export function isTrustedRendererUrl(url: string): boolean {
-  if (devServerUrl && url.startsWith(devServerUrl)) return true;
-  const indexUrl = pathToFileURL(RENDERER_INDEX).href;
-  return url === indexUrl || url.startsWith(indexUrl + '#') || url.startsWith(indexUrl + '?');
+  return isRendererUrl(url, pathToFileURL(RENDERER_INDEX).href, devServerUrl);
 }
 
 export function hardenSession(): void {
@@ -51,13 +50,20 @@ export function createMainWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
-  // no new windows; http(s) links open in the system browser
+  // no new windows; https links to allow-listed hosts open in the system browser
   win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    if (isAllowedExternalUrl(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
+  // the window never leaves the renderer: navigation, redirects and frame navigation alike
   win.webContents.on('will-navigate', (event, url) => {
     if (!isTrustedRendererUrl(url)) event.preventDefault();
+  });
+  win.webContents.on('will-redirect', (event, url) => {
+    if (!isTrustedRendererUrl(url)) event.preventDefault();
+  });
+  win.webContents.on('will-frame-navigate', (event) => {
+    if (!isTrustedRendererUrl(event.url)) event.preventDefault();
   });
   win.webContents.on('will-attach-webview', (event) => event.preventDefault());
   if (devServerUrl) void win.loadURL(devServerUrl);
