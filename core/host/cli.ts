@@ -1,7 +1,7 @@
 /**
  * Composition root of the `maskwright` command line. Each command builds the
- * services it needs in-process; exit code 0 on success, 1 on an error, 2 on
- * wrong usage.
+ * services it needs in-process; exit status from ./exit-codes (0 ok, 1 failed,
+ * 2 usage, 3 partial, 4 damaged project).
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';

@@ -5,7 +5,8 @@
  *   1  FAILED    an error: nothing (or, where stated, only a safe part) was done
  *   2  USAGE     wrong arguments; nothing was done
  *   3  PARTIAL   finished, but some items were skipped or left out (the report says which);
- *                `--strict` turns this into FAILED before anything is written
+ *                `--strict` turns this into FAILED (export and import-annotations: before
+ *                anything is written; import: the good files are still imported)
  *   4  DAMAGED   the project file is damaged (integrity check failed); nothing was written
  */
 export const EXIT = {

@@ -14,6 +14,7 @@ import { decodeLabelMap, maskAgreement } from '../mask';
 import { maskBox } from '../ml/clicks/zoom-window';
 import type * as MlIndex from '../ml/index';
 import type { ModelRepo, ModelVersionRecord } from '../store/model-repo';
+import { resolveImageFile } from '../store/project-paths';
 import type { ProjectStore } from '../store/project-store';
 import type * as TrainingServiceModule from './training-service';
 import type { ProjectRegistry } from './project-registry';
@@ -338,7 +339,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
           entry = { versionId: v.id, worker: m.RefineWorker.open({ kind: v.kind, version: { id: v.id, config: v.config }, weights: repo.getWeights(v.id) }) };
           refiners.set(pid, entry);
         }
-        const r = await entry.worker.refine({ imageId: iid, path: row.path, clicks, prevMask });
+        const r = await entry.worker.refine({ imageId: iid, path: resolveImageFile(store.dir, row), clicks, prevMask });
         if (r.width !== row.width || r.height !== row.height) throw new AppError('conflict', `Image ${iid} is ${r.width}x${r.height} on disk but ${row.width}x${row.height} in the project; re-import it.`);
         return { ...cropToBox(r.mask, row.width, row.height), score: r.score, ms: r.ms, modelVersionId: v.id };
       },

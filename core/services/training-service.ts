@@ -31,6 +31,7 @@ import { TrainingJob } from '../ml/train/training-job';
 import type { TrainingOutcome, TrainingRequest } from '../ml/worker/training-protocol';
 import type { SampleSpec } from '../ml/train/training-sample';
 import type { ModelVersionRecord } from '../store/model-repo';
+import { resolveImageFile } from '../store/project-paths';
 import type { ProjectStore } from '../store/project-store';
 
 export type TrainingRunner = (request: TrainingRequest, events: { onProgress: (p: TrainProgress) => void; onBackend: (name: string) => void; signal?: AbortSignal }) => Promise<TrainingOutcome>;
@@ -70,7 +71,15 @@ function labelledImages(store: ProjectStore): LabelledImage[] {
   const out: LabelledImage[] = [];
   for (const m of store.annotations.labelled()) {
     const row = store.images.get(m.imageId);
-    if (row) out.push({ ...m, path: row.path });
+    if (!row) continue;
+    // only files inside the project (or a referenced image's import folder): core/store/project-paths
+    let file: string;
+    try {
+      file = resolveImageFile(store.dir, row);
+    } catch {
+      continue; // missing or refused: not trained on (maskwright check lists it)
+    }
+    out.push({ ...m, path: file });
   }
   return out;
 }
