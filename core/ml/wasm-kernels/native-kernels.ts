@@ -37,6 +37,9 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface NativeExports {
   conv2d_filter_grad(...args: number[]): void;
+  conv2d_nhwc(...args: number[]): void;
+  filter_flip_swap(...args: number[]): void;
+  conv2d_input_grad(...args: number[]): void;
 }
 
 export interface NativeKernels {

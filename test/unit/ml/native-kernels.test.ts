@@ -81,6 +81,9 @@ const cases: Case[] = [
   { x: [2, 5, 5, 3], k: 1, cout: 12, s: 2 },
   { x: [1, 4, 4, 1], k: 3, cout: 1, s: 1 },
   { x: [3, 2, 3, 6], k: 3, cout: 3, s: 2 },
+  // wide enough that dx channels run in several packed passes (blocks 24 + 16; 4 + 4 + 2)
+  { x: [1, 6, 6, 40], k: 3, cout: 128, s: 1 },
+  { x: [1, 5, 4, 10], k: 3, cout: 512, s: 2 },
   // a layer shape of the reference net, small map
   { x: [2, 16, 16, 32], k: 3, cout: 32, s: 1 },
   ...randomCases(14, 16),
@@ -111,18 +114,15 @@ describe('native kernels on the wasm backend', () => {
   });
 });
 
-describe('Conv2DBackpropFilter (native) matches cpu', () => {
+describe('Conv2DBackpropFilter and Conv2DBackpropInput (native) match cpu', () => {
   for (const c of cases) {
     it(name(c), async () => {
       const f: Shape4 = [c.k, c.k, c.x[3], c.cout];
       const y = tf.backend_util.computeConv2DInfo(c.x, f, c.s, 1, 'same').outShape as Shape4;
+      const attrs = { strides: [c.s, c.s], pad: 'same', dataFormat: 'NHWC' };
       const kernel = () => [
-        tf.engine().runKernel('Conv2DBackpropFilter', { x: T(c.x, 1), dy: T(y, 2) }, {
-          strides: [c.s, c.s],
-          pad: 'same',
-          dataFormat: 'NHWC',
-          filterShape: f,
-        } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        tf.engine().runKernel('Conv2DBackpropFilter', { x: T(c.x, 1), dy: T(y, 2) }, { ...attrs, filterShape: f } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        tf.engine().runKernel('Conv2DBackpropInput', { dy: T(y, 2), filter: T(f, 3) }, { ...attrs, inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor,
       ];
       const ref = await on('cpu', kernel);
       await tf.setBackend('wasm');
@@ -134,23 +134,27 @@ describe('Conv2DBackpropFilter (native) matches cpu', () => {
       setNativeKernelsEnabled(false);
       const fallback = await on('wasm', kernel);
       setNativeKernelsEnabled(true);
-      expect(relErr(got[0]!, ref[0]!)).toBeLessThanOrEqual(TOL);
-      expect(relErr(fallback[0]!, ref[0]!)).toBeLessThanOrEqual(TOL);
+      for (const i of [0, 1]) {
+        expect(relErr(got[i]!, ref[i]!)).toBeLessThanOrEqual(TOL);
+        expect(relErr(fallback[i]!, ref[i]!)).toBeLessThanOrEqual(TOL);
+      }
     });
   }
 
-  it('tf.grads of a conv stack (3x3 s1, 3x3 s2, 1x1) match cpu', async () => {
+  it('tf.grads of a conv stack (3x3 s1, 3x3 s2, 1x1, 2x2 s2) match cpu, input included', async () => {
     const x: Shape4 = [2, 12, 10, 5];
     const w1 = [3, 3, 5, 8];
     const w2 = [3, 3, 8, 12];
-    const w3 = [1, 1, 12, 3];
+    const w3 = [1, 1, 12, 16];
+    const w4 = [2, 2, 16, 4];
     const fn = () => {
-      const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
-        const h1 = tf.relu(tf.conv2d(T(x, 1) as tf.Tensor4D, a as tf.Tensor4D, 1, 'same'));
+      const g = tf.grads((xx: tf.Tensor, a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => {
+        const h1 = tf.relu(tf.conv2d(xx as tf.Tensor4D, a as tf.Tensor4D, 1, 'same'));
         const h2 = tf.relu(tf.conv2d(h1, b as tf.Tensor4D, 2, 'same'));
-        return tf.conv2d(h2, c as tf.Tensor4D, 1, 'same').square().sum();
+        const h3 = tf.conv2d(h2, c as tf.Tensor4D, 1, 'same');
+        return tf.conv2d(h3, d as tf.Tensor4D, 2, 'same').square().sum();
       });
-      return g([T(w1, 2), T(w2, 3), T(w3, 4)]);
+      return g([T(x, 1), T(w1, 2), T(w2, 3), T(w3, 4), T(w4, 5)]);
     };
     const ref = await on('cpu', fn);
     const got = await on('wasm', fn);
