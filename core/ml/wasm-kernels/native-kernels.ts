@@ -40,6 +40,7 @@ interface NativeExports {
   conv2d_nhwc(...args: number[]): void;
   filter_flip_swap(...args: number[]): void;
   conv2d_input_grad(...args: number[]): void;
+  sum_runs(...args: number[]): void;
 }
 
 export interface NativeKernels {

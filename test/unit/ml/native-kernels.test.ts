@@ -162,6 +162,57 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput (native) match cpu', () =
   });
 });
 
+describe('Sum (native for float32) matches cpu', () => {
+  const sumCases: [number[], number | number[] | undefined, boolean][] = [
+    [[4, 9, 7, 12], [0, 1, 2], false], // a bias gradient
+    [[2, 6, 5, 4, 3], [1, 2, 4], true], // GroupNorm moments
+    [[2, 6, 5, 12], [1, 2], true],
+    [[3, 5, 7], [2], false],
+    [[3, 5, 7], [0], false],
+    [[3, 5, 7], [0, 2], false],
+    [[3, 1, 5, 1, 7], [1, 2], false],
+    [[3, 5, 7], undefined, false],
+    [[3, 5, 7], -1, true],
+    [[37], 0, false],
+    [[2, 3, 4, 5, 6], [0, 2, 4], false], // five runs: the stock kernel
+  ];
+  for (const [shape, axis, keepDims] of sumCases) {
+    it(`x${shape.join('x')} axis ${JSON.stringify(axis)} keepDims ${keepDims}`, async () => {
+      const fn = () => [tf.sum(T(shape, 7), axis, keepDims)];
+      const ref = await on('cpu', fn);
+      await tf.setBackend('wasm');
+      const before = tf.memory().numTensors;
+      const ids = tf.engine().backend.numDataIds();
+      const got = await on('wasm', fn);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(tf.engine().backend.numDataIds()).toBe(ids);
+      expect(relErr(got[0]!, ref[0]!)).toBeLessThanOrEqual(TOL);
+    });
+  }
+
+  it('int32 sums go to the stock kernel and stay exact', async () => {
+    await tf.setBackend('wasm');
+    const s = tf.tidy(() => tf.sum(tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2], 'int32'), [0, 2]).arraySync());
+    expect(s).toEqual([1 + 2 + 5 + 6, 3 + 4 + 7 + 8]);
+  });
+
+  it('tf.grads through GroupNorm-style normalisation match cpu', async () => {
+    const x = [2, 8, 6, 16];
+    const fn = () => {
+      const g = tf.grads((xx: tf.Tensor, gamma: tf.Tensor) => {
+        const r = tf.reshape(xx, [2, 8, 6, 4, 4]);
+        const { mean, variance } = tf.moments(r, [1, 2, 4], true);
+        const y = tf.reshape(tf.div(tf.sub(r, mean), tf.sqrt(tf.add(variance, 1e-5))), x);
+        return tf.mul(tf.mul(y, gamma), T(x, 9)).sum();
+      });
+      return g([T(x, 1), T([16], 2)]);
+    };
+    const ref = await on('cpu', fn);
+    const got = await on('wasm', fn);
+    got.forEach((g, i) => expect(relErr(g, ref[i]!)).toBeLessThanOrEqual(TOL));
+  });
+});
+
 function clangVersion(): string | null {
   try {
     return execFileSync(process.env['CLANG'] ?? 'clang', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0]!;
