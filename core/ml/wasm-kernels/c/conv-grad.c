@@ -216,6 +216,9 @@ void conv2d_filter_grad(const float *x, const float *dy, float *dw, i32 n, i32 h
  * vector multiply-adds: the reduction over taps x cin is the inner loop.
  * ---------------------------------------------------------------------------------------- */
 
+/* output positions per register tile (x 8 output channels: 2*CONV_MR vector accumulators) */
+#define CONV_MR 4
+
 typedef struct {
   i32 xRow;   /* x floats between filter rows (dh input rows) */
   i32 xTap;   /* x floats between filter columns (dw input columns) */
@@ -234,7 +237,7 @@ typedef struct {
  */
 INLINE void conv_tile(const float *x, const float *f, i32 arows, i32 blo, i32 bhi, const ConvGeom *g, float *y, const i32 MR,
                       const i32 NV) {
-  v128_t acc[4][3];
+  v128_t acc[CONV_MR][2];
   for (i32 i = 0; i < MR; i++)
     for (i32 j = 0; j < NV; j++) acc[i][j] = wasm_f32x4_splat(0.0f);
   const i32 cin = g->cin, cout = g->cout, xPos = g->xPos;
@@ -244,7 +247,7 @@ INLINE void conv_tile(const float *x, const float *f, i32 arows, i32 blo, i32 bh
       const float *xp = x + a * g->xRow + (b - blo) * g->xTap;
       const float *fp = f + a * g->fRow + (b - blo) * g->fTap;
       for (i32 ci = 0; ci < cin; ci++) {
-        v128_t wv[3];
+        v128_t wv[2];
         for (i32 j = 0; j < NV; j++) wv[j] = wasm_v128_load(fp + 4 * j);
         for (i32 i = 0; i < MR; i++) {
           v128_t xv = wasm_v128_load32_splat(xp + i * xPos + ci);
@@ -279,11 +282,8 @@ INLINE void conv_positions(const float *x, const float *f, i32 arows, i32 blo, i
                            i32 co1, const i32 MR) {
   const i32 cout = co1;
   i32 co = co0;
-  for (; co + 12 <= cout; co += 12) conv_tile(x, f + co, arows, blo, bhi, g, y + co, MR, 3);
-  if (co + 8 <= cout) {
-    conv_tile(x, f + co, arows, blo, bhi, g, y + co, MR, 2);
-    co += 8;
-  } else if (co + 4 <= cout) {
+  for (; co + 8 <= cout; co += 8) conv_tile(x, f + co, arows, blo, bhi, g, y + co, MR, 2);
+  if (co + 4 <= cout) {
     conv_tile(x, f + co, arows, blo, bhi, g, y + co, MR, 1);
     co += 4;
   }
@@ -316,9 +316,9 @@ void conv2d_nhwc(const float *x, const float *f, float *y, i32 n, i32 h, i32 w, 
       const float *fr = f + alo * g.fRow;
       const i32 arows = ahi - alo;
       for (i32 ox = 0; ox < ow;) {
-        if (ox >= ilo && ox + 4 <= ihi) {
-          conv_positions(xr + (ox * sw - pl) * cin, fr, arows, 0, kw, &g, yr + ox * cout, 0, cout, 4);
-          ox += 4;
+        if (ox >= ilo && ox + CONV_MR <= ihi) {
+          conv_positions(xr + (ox * sw - pl) * cin, fr, arows, 0, kw, &g, yr + ox * cout, 0, cout, CONV_MR);
+          ox += CONV_MR;
           continue;
         }
         /* one position with its own valid filter columns */
@@ -416,9 +416,9 @@ void conv2d_input_grad(const float *dy, const float *ft, float *dx, i32 n, i32 h
           const i32 ulo = imax(0, -cw), uhi = imin(nu, ow - cw - nb + 1);
           for (i32 u = 0; u < nu;) {
             float *yp = yr + (rw + u * sw) * cin;
-            if (u >= ulo && u + 4 <= uhi) {
-              conv_positions(xr + (u + cw) * cout, fc, arows, 0, nb, &g, yp, c0, c1, 4);
-              u += 4;
+            if (u >= ulo && u + CONV_MR <= uhi) {
+              conv_positions(xr + (u + cw) * cout, fc, arows, 0, nb, &g, yp, c0, c1, CONV_MR);
+              u += CONV_MR;
               continue;
             }
             const i32 klo = imax(0, -(u + cw)), khi = imin(nb, ow - (u + cw));
