@@ -7,7 +7,8 @@
  *   DepthwiseConv2dNativeBackpropInput, UnsortedSegmentSum (the gradient of gather).
  *   Also missing but not registered: Einsum (no gradient in tfjs), FFT/IFFT/Complex/Real/Imag,
  *   Ragged*, StaticRegexReplace, Draw (no place in a segmentation net).
- * Slow: Conv2DBackpropInput (a naive scalar loop; also conv2dTranspose's forward pass).
+ * Slow: Conv2DBackpropInput (a naive scalar loop; also conv2dTranspose's forward pass), Sum
+ *   over axes that are not innermost (transposes first; float32 goes to our kernel).
  * Wrong (each checked against an exact reference; see test/unit/ml/wasm-kernels.test.ts):
  *   MaxPoolGrad (misroutes gradients with more than one channel), AvgPoolGrad (border
  *   gradients with 'same'/explicit padding), ResizeBilinearGrad and ResizeNearestNeighborGrad
@@ -34,6 +35,7 @@ import { avgPoolGradConfig } from './avg-pool-grad';
 import { resizeBilinearGradConfig } from './resize-bilinear-grad';
 import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad';
 import { oneHotConfig } from './one-hot';
+import { sumConfig } from './sum';
 
 /** Our kernels, in registration order. */
 export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
@@ -47,6 +49,7 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   resizeBilinearGradConfig,
   resizeNearestNeighborGradConfig,
   oneHotConfig,
+  sumConfig,
 ];
 
 /** Names of the kernels we add or replace on 'wasm'. */

@@ -143,6 +143,7 @@ describe('kernel registration', () => {
       'ResizeBilinearGrad',
       'ResizeNearestNeighborGrad',
       'OneHot',
+      'Sum',
     ]);
     expect(wasmTrainingKernelsRegistered()).toBe(true);
     expect(registerWasmTrainingKernels()).toEqual({ registered: [], replaced: [] });
@@ -172,7 +173,7 @@ describe('kernel registration', () => {
       await tf.setBackend('wasm');
       const again = registerWasmTrainingKernels();
       expect(again.registered).toEqual([...wasmTrainingKernelNames]);
-      expect(again.replaced).toEqual(['Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'ResizeBilinearGrad', 'ResizeNearestNeighborGrad', 'OneHot']);
+      expect(again.replaced).toEqual(['Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'ResizeBilinearGrad', 'ResizeNearestNeighborGrad', 'OneHot', 'Sum']);
     }
     expect(wasmTrainingKernelsRegistered()).toBe(true);
   });
