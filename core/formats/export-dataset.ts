@@ -16,6 +16,7 @@ import { AppError } from '../api/errors';
 import { IMAGE_STATUSES, type ImageRow, type ImageStatus, type LabelClass } from '../api/types';
 import { renderThumbnail } from '../imaging/thumbnail';
 import { LabelMap } from '../mask/label-map';
+import { cleanStaleExportPartials } from '../store/leftovers';
 import { contentMismatch, resolveImageFile, sha256File } from '../store/project-paths';
 import type { ProjectStore } from '../store/project-store';
 import { assignSplits, splitSpecProblem, type SplitSpec } from './assign-splits';
@@ -195,6 +196,7 @@ export async function exportDataset(store: ProjectStore, options: ExportOptions,
   const t0 = performance.now();
   checkOptions(options);
   const outDir = path.resolve(options.outDir);
+  cleanStaleExportPartials(outDir); // .<out>.partial-<pid>-<ts> folders of killed exports
   const existing = await isEmptyDir(outDir).catch((e: unknown) => {
     throw ioError(`Cannot look at ${outDir}`, e);
   });

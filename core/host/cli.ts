@@ -22,6 +22,8 @@ import type {
 import { createServices } from '../services/create-services';
 import { IMAGE_SORTS, labelStates, trainResult, labelStateText, parseIgnoreValue, parseStatus, parseValueMap, sortImages, valueLines, type ImageSort } from './cli-labels';
 import { APP_VERSION, defaultDataDir } from './data-dir';
+import { EXIT } from './exit-codes';
+import { termSafe } from './term-safe';
 import { ProgressBar } from './progress-bar';
 import { serve } from './serve';
 
@@ -564,6 +566,41 @@ Without --images, pre-labels every unlabeled image. Proposals never overwrite ma
       }
     },
   },
+  check: {
+    summary: 'check a project file and folder (integrity, rows have files, orphans, leftovers); never writes',
+    usage: `maskwright check <project-dir> [--json]
+
+Opens the project read-only (also a damaged one) and runs SQLite's full integrity check, the
+foreign-key check, and consistency checks: every image row has its file and thumbnail, every
+mask decodes, no orphan files in thumbs/ or images/, no temp files of killed processes.
+Exit status: 0 sound (orphans and leftovers are only listed), 1 rows whose files are missing
+or refused, 4 the project file is damaged (restore it from a backup).`,
+    options: { ...COMMON_HELP, json: { type: 'boolean' } },
+    async run(v, pos) {
+      const dir = pos[0];
+      if (!dir || pos.length > 1) throw new UsageError('check takes exactly one project folder');
+      const s = services();
+      try {
+        const r = s.checkProject(path.resolve(dir));
+        const damaged = r.integrity.length > 0 || r.problems.some((p) => p.kind === 'damaged-mask' || p.kind === 'foreign-key' || p.kind === 'integrity');
+        const code = damaged ? EXIT.DAMAGED : r.problems.length ? EXIT.FAILED : EXIT.OK;
+        if (v.json) console.log(JSON.stringify({ ...r, exitCode: code }, null, 2));
+        else {
+          console.log(`Checked ${termSafe(r.dir)}: ${r.images} images, ${r.masks} masks.`);
+          console.log(r.integrity.length ? `  integrity: DAMAGED (${r.integrity.length} problems)` : '  integrity: ok');
+          for (const m of r.integrity.slice(0, 20)) console.log(`    ${termSafe(m)}`);
+          for (const p of r.problems.slice(0, 50)) console.log(`  ${p.kind.padEnd(17)} ${p.imageId !== undefined ? `image ${p.imageId}: ` : ''}${termSafe(p.message)}`);
+          if (r.problems.length > 50) console.log(`  … ${r.problems.length - 50} more problems (--json for all)`);
+          if (r.orphans.length) console.log(`  ${r.orphans.length} orphan files (no row refers to them; harmless): ${r.orphans.slice(0, 5).map(termSafe).join(', ')}${r.orphans.length > 5 ? ', …' : ''}`);
+          if (r.leftovers.length) console.log(`  ${r.leftovers.length} temp files of killed processes (the next import removes them)`);
+          console.log(damaged ? 'The project file is damaged: put project.sqlite back from a backup.' : r.problems.length ? 'Some rows have problems (see above).' : 'No problems found.');
+        }
+        return code;
+      } finally {
+        s.dispose();
+      }
+    },
+  },
   serve: {
     summary: 'serve the UI in a browser on 127.0.0.1 (browser mode)',
     usage: `maskwright serve [--port N] [--project DIR]
@@ -633,7 +670,15 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const e = AppError.from(err);
-    console.error(`maskwright ${name}: ${e.message}`);
-    return 1;
+    console.error(`maskwright ${name}: ${termSafe(e.message)}`);
+    return isDamagedProject(err) ? EXIT.DAMAGED : EXIT.FAILED;
   }
+}
+
+/** a damaged project file (ProjectStore's corrupt-data with details.damagedProject, or SQLite's own corruption codes) */
+function isDamagedProject(err: unknown): boolean {
+  const details = (err as { details?: { damagedProject?: unknown } }).details;
+  if (err instanceof AppError) return err.code === 'corrupt-data' && !!details?.damagedProject;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
 }

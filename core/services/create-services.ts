@@ -7,6 +7,8 @@ import type { AppInfo, ComputeInfo, ImportReport } from '../api/types';
 import { renderPreview } from '../imaging';
 import { hexRgb, maskPreviewDataUrl } from '../imaging/mask-preview';
 import { LabelMap, checkLabelMapBlob } from '../mask/label-map';
+import { checkProject, type ProjectCheckReport } from '../store/project-check';
+import { ProjectStore } from '../store/project-store';
 import { ContentCheckCache, previewFile, resolveImageFile, resolveInProject } from '../store/project-paths';
 import { writeFileAtomic } from './atomic-write';
 import { createDatasetService } from './dataset-service';
@@ -36,6 +38,11 @@ export interface AppServices {
   registry: ProjectRegistry;
   /** resolves thumbnails and display images for the asset routes of both transports */
   resolveAsset(kind: AssetKind, projectId: string, imageId: number): Promise<Asset>;
+  /**
+   * `maskwright check`: opens the project read-only (damaged or not, never writing), runs the full
+   * integrity check and the consistency checks, closes it.
+   */
+  checkProject(dir: string): ProjectCheckReport;
   /** waits for running import jobs (tests, CLI) */
   waitForImport(jobId: string): Promise<ImportReport>;
   /** waits for a training or pre-label job (tests, CLI) */
@@ -246,6 +253,14 @@ export function createServices(deps: ServiceDeps): AppServices {
       const cached = previewFile(store.dir, row.hash);
       if (!fs.existsSync(cached)) writeFileAtomic(cached, await renderPreview(file, PREVIEW_MAX_PX));
       return { file: cached, contentType: 'image/png' };
+    },
+    checkProject(dir) {
+      const store = ProjectStore.open(dir, { allowDamaged: true, readOnly: true });
+      try {
+        return checkProject(store);
+      } finally {
+        store.close();
+      }
     },
     waitForImport(jobId) {
       const j = jobs.get(jobId);

@@ -5,6 +5,7 @@ import { AppError } from '../api/errors';
 import type { Emit } from '../api/events';
 import type { ImportOptions, ImportReport, ImportSkip, SkipReason } from '../api/types';
 import { DEFAULT_MAX_PIXELS, isSupportedExtension, probeImage, writeThumbnail } from '../imaging';
+import { removeStaleTempFiles } from '../store/leftovers';
 import type { ProjectStore } from '../store/project-store';
 import { copyFileAtomic } from './atomic-write';
 
@@ -54,6 +55,7 @@ export class ImportJob {
 
   async run(): Promise<ImportReport> {
     const t0 = performance.now();
+    removeStaleTempFiles(this.store.dir); // 0-byte thumbs/**.tmp and the like of killed imports
     const skipped: ImportSkip[] = [];
     const { files, problems } = await collectFiles(this.opts.paths, this.opts.recursive ?? true);
     skipped.push(...problems);

@@ -11,6 +11,41 @@ import { PredictionRepo } from './prediction-repo';
 import { migrate } from './migrate';
 
 export const PROJECT_DB_FILE = 'project.sqlite';
+/** project files up to this size get the full integrity_check on open, larger ones quick_check */
+export const FULL_CHECK_MAX_BYTES = 64 * 1024 * 1024;
+
+/** AppError for a damaged project file (the CLI exits with EXIT.DAMAGED on it) */
+function damaged(message: string, problems: string[]): AppError {
+  return new AppError('corrupt-data', message, { damagedProject: true, problems: problems.slice(0, 20) });
+}
+
+export function isDamagedProjectError(err: unknown): boolean {
+  if (err instanceof AppError) return err.code === 'corrupt-data' && !!(err.details as { damagedProject?: boolean } | undefined)?.damagedProject;
+  return isSqliteDamage(err);
+}
+
+function isSqliteDamage(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
+function sqliteOpenError(dbPath: string, err: unknown): AppError {
+  if (isSqliteDamage(err)) {
+    return damaged(`${dbPath} is damaged or not a Maskwright project file (${(err as Error).message}). Nothing was written to it; put it back from a backup.`, [(err as Error).message]);
+  }
+  return new AppError('io', `Cannot open ${dbPath}: ${(err as Error).message}`);
+}
+
+/** SQLite's own check: the rows it reports (at most 100), [] when the file is sound */
+function checkDatabase(db: Database.Database, kind: 'integrity' | 'quick'): string[] {
+  try {
+    const rows = db.pragma(`${kind === 'integrity' ? 'integrity_check' : 'quick_check'}(100)`) as Record<string, string>[];
+    const msgs = rows.map((r) => String(Object.values(r)[0]));
+    return msgs.length === 1 && msgs[0] === 'ok' ? [] : msgs;
+  } catch (err) {
+    return [(err as Error).message];
+  }
+}
 
 export interface ProjectRecord {
   id: string;
@@ -34,6 +69,8 @@ export class ProjectStore {
     readonly dir: string,
     readonly db: Database.Database,
     readonly record: ProjectRecord,
+    /** what the check on open found wrong (empty: sound); non-empty only with `allowDamaged`, read-only then */
+    readonly damage: readonly string[] = [],
   ) {
     this.images = new ImageRepo(db, dir);
     this.classes = new ClassRepo(db);
@@ -83,13 +120,55 @@ export class ProjectStore {
     return ProjectStore.open(abs);
   }
 
-  /** Opens an existing project, running any pending migrations. */
-  static open(dir: string): ProjectStore {
+  /**
+   * Opens an existing project, running any pending migrations. The file is checked first on a
+   * read-only connection (PRAGMA integrity_check up to FULL_CHECK_MAX_BYTES, quick_check above):
+   * a damaged file is refused with AppError 'corrupt-data' (details.damagedProject) and nothing
+   * is written to it, or, with `allowDamaged`, opened read-only with `damage` listing the problems.
+   * `readOnly` opens read-only without migrating (sound or, with `allowDamaged`, damaged).
+   * An empty (0-byte) project.sqlite is refused with what to do.
+   */
+  static open(dir: string, opts: { allowDamaged?: boolean; readOnly?: boolean } = {}): ProjectStore {
     const abs = path.resolve(dir);
     const dbPath = path.join(abs, PROJECT_DB_FILE);
     if (!fs.existsSync(dbPath)) {
       throw new AppError('not-found', fs.existsSync(abs) ? `${abs} is not a Maskwright project (no ${PROJECT_DB_FILE}).` : `The folder ${abs} does not exist.`);
     }
+    const size = fs.statSync(dbPath).size;
+    if (size === 0) {
+      throw damaged(
+        `${dbPath} is empty (0 bytes): it holds no project, and Maskwright will not write a new one into it. ` +
+          `Put the file back from a backup, or delete the empty ${PROJECT_DB_FILE} and run \`maskwright init ${abs}\` to start a new project there (images in the folder are not touched).`,
+        [],
+      );
+    }
+    // the check runs on a read-only connection: a damaged file is never written (not even a WAL checkpoint)
+    let ro: Database.Database;
+    try {
+      ro = new Database(dbPath, { readonly: true, fileMustExist: true });
+    } catch (err) {
+      throw sqliteOpenError(dbPath, err);
+    }
+    const problems = checkDatabase(ro, size <= FULL_CHECK_MAX_BYTES ? 'integrity' : 'quick');
+    if (problems.length || opts.readOnly) {
+      if (opts.allowDamaged || (opts.readOnly && !problems.length)) {
+        let row: ProjectRecord | undefined;
+        try {
+          row = ro.prepare('SELECT id, name, created_at AS createdAt FROM project LIMIT 1').get() as ProjectRecord | undefined;
+        } catch (err) {
+          problems.push(`the project record cannot be read: ${(err as Error).message}`);
+        }
+        return new ProjectStore(abs, ro, row ?? { id: 'damaged:' + abs, name: path.basename(abs), createdAt: '' }, problems);
+      }
+      ro.close();
+      throw damaged(
+        `${dbPath} is damaged (SQLite's integrity check: ${problems[0]}${problems.length > 1 ? `; and ${problems.length - 1} more` : ''}). ` +
+          `Nothing was written to it. Run \`maskwright check ${abs}\` for the full report, and put ${PROJECT_DB_FILE} back from a backup ` +
+          `(or recover what it holds with \`sqlite3 ${PROJECT_DB_FILE} .recover\`).`,
+        problems,
+      );
+    }
+    ro.close();
     let db: Database.Database;
     try {
       db = new Database(dbPath, { fileMustExist: true });
@@ -98,18 +177,29 @@ export class ProjectStore {
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
     } catch (err) {
-      throw new AppError('io', `Cannot open ${dbPath}: ${(err as Error).message}`);
+      throw sqliteOpenError(dbPath, err);
     }
     try {
       migrate(db);
       const row = db.prepare('SELECT id, name, created_at AS createdAt FROM project LIMIT 1').get() as ProjectRecord | undefined;
-      if (!row) throw new AppError('corrupt-data', `${dbPath} has no project record; it may be damaged.`);
+      if (!row) throw damaged(`${dbPath} has no project record; it may be damaged. Run \`maskwright check ${abs}\`.`, ['no project record']);
       return new ProjectStore(abs, db, row);
     } catch (err) {
       db.close();
       if (err instanceof AppError) throw err;
+      if (isSqliteDamage(err)) throw damaged(`${dbPath} is damaged: ${(err as Error).message}. Run \`maskwright check ${abs}\`.`, [(err as Error).message]);
       throw new AppError('io', `Cannot read ${dbPath}: ${(err as Error).message}`);
     }
+  }
+
+  /** The full check (\`maskwright check\`): SQLite's integrity_check; problems, or [] when the file is sound. */
+  integrityProblems(): string[] {
+    return checkDatabase(this.db, 'integrity');
+  }
+
+  /** true when opened read-only (asked for, or because the file is damaged: see `damage`) */
+  get readOnly(): boolean {
+    return this.db.readonly;
   }
 
   /** Runs fn in one transaction: all of it is written, or none. */
