@@ -194,6 +194,38 @@ describe('Conv2D / FusedConv2D (native where the filter fits in cache) match cpu
   }
 });
 
+describe('Add / Sub / Multiply (native for float32) match cpu', () => {
+  const shapes: [number[], number[]][] = [
+    [[2, 5, 6, 12], [2, 1, 1, 12]], // GroupNorm scale
+    [[2, 5, 6, 12], [12]], // bias
+    [[2, 5, 6, 7], [2, 5, 6, 7]],
+    [[3, 1, 7], [1, 5, 1]], // both broadcast
+    [[4, 3], []], // scalar
+    [[], [4, 3]],
+    [[2, 3, 4, 5, 6], [2, 1, 4, 1, 6]], // five runs: the stock kernel
+    [[5, 1], [5, 9]],
+  ];
+  for (const [sa, sb] of shapes) {
+    it(`[${sa.join(',')}] op [${sb.join(',')}]`, async () => {
+      const fn = () => [tf.add(T(sa, 1), T(sb, 2)), tf.sub(T(sa, 1), T(sb, 2)), tf.mul(T(sa, 1), T(sb, 2))];
+      const ref = await on('cpu', fn);
+      await tf.setBackend('wasm');
+      const before = tf.memory().numTensors;
+      const ids = tf.engine().backend.numDataIds();
+      const got = await on('wasm', fn);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(tf.engine().backend.numDataIds()).toBe(ids);
+      got.forEach((g, i) => expect(relErr(g, ref[i]!)).toBeLessThanOrEqual(1e-6));
+    });
+  }
+
+  it('int32 goes to the stock kernels', async () => {
+    await tf.setBackend('wasm');
+    const r = tf.tidy(() => tf.mul(tf.tensor1d([1, 2, 3], 'int32'), tf.scalar(3, 'int32')).arraySync());
+    expect(r).toEqual([3, 6, 9]);
+  });
+});
+
 describe('Sum (native for float32) matches cpu', () => {
   const sumCases: [number[], number | number[] | undefined, boolean][] = [
     [[4, 9, 7, 12], [0, 1, 2], false], // a bias gradient

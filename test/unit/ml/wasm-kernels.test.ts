@@ -146,6 +146,9 @@ describe('kernel registration', () => {
       'Sum',
       'Conv2D',
       'FusedConv2D',
+      'Add',
+      'Sub',
+      'Multiply',
     ]);
     expect(wasmTrainingKernelsRegistered()).toBe(true);
     expect(registerWasmTrainingKernels()).toEqual({ registered: [], replaced: [] });
@@ -175,7 +178,7 @@ describe('kernel registration', () => {
       await tf.setBackend('wasm');
       const again = registerWasmTrainingKernels();
       expect(again.registered).toEqual([...wasmTrainingKernelNames]);
-      expect(again.replaced).toEqual(['Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'ResizeBilinearGrad', 'ResizeNearestNeighborGrad', 'OneHot', 'Sum', 'Conv2D', 'FusedConv2D']);
+      expect(again.replaced).toEqual(['Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'ResizeBilinearGrad', 'ResizeNearestNeighborGrad', 'OneHot', 'Sum', 'Conv2D', 'FusedConv2D', 'Add', 'Sub', 'Multiply']);
     }
     expect(wasmTrainingKernelsRegistered()).toBe(true);
   });
