@@ -222,6 +222,12 @@ const suite: BenchSuite = {
           { metric: `conv layers, ${label}: ratio ours / PyTorch, forward`, value: s.fwdOurs / s.tfwd, unit: 'x' },
           { metric: `conv layers, ${label}: ratio ours / PyTorch, weight grad`, value: s.dw / s.tdw, unit: 'x' },
           { metric: `conv layers, ${label}: ratio ours / PyTorch, input grad`, value: s.dx / s.tdx, unit: 'x' },
+          {
+            metric: `conv layers, ${label}: ours minus PyTorch, forward + weight grad + input grad`,
+            value: s.fwdOurs + s.dw + s.dx - (s.tfwd + s.tdw + s.tdx),
+            unit: 'ms',
+            note: 'what the convolutions alone add to a step over PyTorch',
+          },
         );
       }
     }
@@ -255,7 +261,13 @@ const suite: BenchSuite = {
     return {
       title: `Own SIMD wasm kernels (training, wasm 1 thread; PyTorch ${torchV ?? 'not installed'}) — loaded 2-core machine shared with other helpers' jobs, one run`,
       rows,
-      summary: ['Per conv layer (medians of ' + reps + ' after one warm-up; ms):', '', ...table].join('\n'),
+      summary: [
+        'Our kernels: weight gradient (`conv2d_filter_grad`), input gradient (`conv2d_input_grad`), forward conv where the filter fits in cache (`conv2d_nhwc`), Sum, and broadcasting Add/Sub/Multiply (core/ml/wasm-kernels/c). The "previous kernels" row turns them all off (XNNPACK composites and stock kernels). wasm SIMD is 4 lanes without FMA; PyTorch convolves with oneDNN on this CPU (AVX2/AVX-512 with FMA), so per conv layer it stays ~2x ahead, and the convolutions are what holds the step back.',
+        '',
+        'Per conv layer (medians of ' + reps + ' after one warm-up; ms):',
+        '',
+        ...table,
+      ].join('\n'),
       details: { layers, ours, torchLayers, stepOn, stepOff },
     };
   },
