@@ -112,6 +112,8 @@ export interface WriterContext {
   outDir?: string;
   /** how images are placed: 'none' means the writer must point at the originals */
   images?: 'copy' | 'link' | 'none';
+  /** reads an image's bytes through the containment and content-hash checks (core/store/project-paths) */
+  readImage?: (row: ImageRow) => Promise<Buffer>;
 }
 
 export interface FormatWriter {

@@ -8,12 +8,15 @@
  * The category number is what every format writes: COCO category_id, the pixel value of VOC and
  * index masks, and YOLO class = number - 1.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { AppError } from '../api/errors';
 import { IMAGE_STATUSES, type ImageRow, type ImageStatus, type LabelClass } from '../api/types';
 import { renderThumbnail } from '../imaging/thumbnail';
 import { LabelMap } from '../mask/label-map';
+import { contentMismatch, resolveImageFile, sha256File } from '../store/project-paths';
 import type { ProjectStore } from '../store/project-store';
 import { assignSplits, splitSpecProblem, type SplitSpec } from './assign-splits';
 import { createCocoWriter, type CocoEncoding, type CocoWriterStats } from './coco';
@@ -236,7 +239,13 @@ export async function exportDataset(store: ProjectStore, options: ExportOptions,
     throw ioError(`Cannot create a folder next to ${outDir}`, e);
   }
   const sink = new ExportSink(tmp);
-  const ctx: WriterContext = { sink, categories, splits, issues, outDir, images: options.images ?? 'copy' };
+  const readImage = async (row: ImageRow): Promise<Buffer> => {
+    const file = resolveImageFile(store.dir, row);
+    const data = await fs.promises.readFile(file);
+    if (createHash('sha256').update(data).digest('hex') !== row.hash) throw contentMismatch(`The image file "${row.fileName}"`, file);
+    return data;
+  };
+  const ctx: WriterContext = { sink, categories, splits, issues, outDir, images: options.images ?? 'copy', readImage };
   const report: ExportReport = {
     format: options.format,
     outDir,
@@ -274,7 +283,7 @@ export async function exportDataset(store: ProjectStore, options: ExportOptions,
             notedNonJpeg = true;
             issues.add('encoding', 'noted', row.path, null, 'linked images keep their format; loaders that expect JPEGImages/<id>.jpg will not find non-JPEG images');
           }
-          placed = await placeImage(row, sink, writer.imagePath(item), mode, convert, issues);
+          placed = await placeImage(store.dir, row, sink, writer.imagePath(item), mode, convert, issues);
         }
         if (!placed) {
           report.skippedImages++;
@@ -387,19 +396,30 @@ function prepareItem(
   return { ...base, ids, instances };
 }
 
-/** Copies, links or converts the image file into the export; false (with an issue) when it is missing. */
-async function placeImage(row: ImageRow, sink: ExportSink, rel: string, mode: 'copy' | 'link', convert: boolean, issues: IssueList): Promise<boolean> {
+/** Copies, links or converts the image file into the export; false (with an issue) when it is missing or refused. */
+async function placeImage(projectDir: string, row: ImageRow, sink: ExportSink, rel: string, mode: 'copy' | 'link', convert: boolean, issues: IssueList): Promise<boolean> {
+  // containment (core/store/project-paths) and the content hash recorded at import: a row pointing
+  // outside the project, or at another file, is left out instead of being copied into the dataset
+  let src: string;
   try {
-    await fs.promises.access(row.path, fs.constants.R_OK);
-  } catch {
-    issues.add('missing-image', 'skipped', row.path, null, `the image file "${row.fileName}" is missing on disk (or unreadable); the image and its annotations are left out`);
+    src = resolveImageFile(projectDir, row);
+    await fs.promises.access(src, fs.constants.R_OK);
+  } catch (e) {
+    const refused = e instanceof AppError && e.code === 'forbidden';
+    issues.add('missing-image', 'skipped', row.path, null, refused ? `${e.message} The image and its annotations are left out.` : `the image file "${row.fileName}" is missing on disk (or unreadable); the image and its annotations are left out`);
     return false;
   }
   const dest = sink.abs(rel);
   await sink.ensureDir(path.dirname(rel));
+  if (convert || mode === 'link') {
+    if ((await sha256File(src)) !== row.hash) {
+      issues.add('missing-image', 'skipped', row.path, null, `${contentMismatch(`The image file "${row.fileName}"`, src).message} The image and its annotations are left out.`);
+      return false;
+    }
+  }
   if (convert) {
     try {
-      const jpg = await renderThumbnail(row.path, { format: 'jpeg', sizePx: Math.max(row.width, row.height), quality: 95 });
+      const jpg = await renderThumbnail(src, { format: 'jpeg', sizePx: Math.max(row.width, row.height), quality: 95 });
       await sink.write(rel, jpg.data);
       return true;
     } catch (e) {
@@ -409,15 +429,29 @@ async function placeImage(row: ImageRow, sink: ExportSink, rel: string, mode: 'c
   }
   if (mode === 'link') {
     try {
-      await fs.promises.symlink(row.path, dest);
+      await fs.promises.symlink(src, dest);
       sink.files++;
       return true;
     } catch (e) {
       issues.add('encoding', 'noted', row.path, null, `cannot create a link (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); copied instead`);
     }
   }
-  await fs.promises.copyFile(row.path, dest);
+  // copy and hash in one pass; a file whose bytes differ from the recorded hash is taken out again
+  const hash = await copyHashing(src, dest);
+  if (hash !== row.hash) {
+    await fs.promises.rm(dest, { force: true });
+    issues.add('missing-image', 'skipped', row.path, null, `${contentMismatch(`The image file "${row.fileName}"`, src).message} The image and its annotations are left out.`);
+    return false;
+  }
   sink.files++;
   sink.bytes += (await fs.promises.stat(dest)).size;
   return true;
+}
+
+async function copyHashing(src: string, dest: string): Promise<string> {
+  const h = createHash('sha256');
+  const input = fs.createReadStream(src);
+  input.on('data', (c) => h.update(c as Buffer));
+  await pipeline(input, fs.createWriteStream(dest));
+  return h.digest('hex');
 }

@@ -140,7 +140,7 @@ export function createLabelmeWriter(ctx: WriterContext, options: LabelmeWriterOp
       let imageData: string | null = null;
       if (options.imageData) {
         try {
-          imageData = (await fs.promises.readFile(item.row.path)).toString('base64');
+          imageData = (await (ctx.readImage ?? ((r) => fs.promises.readFile(r.path)))(item.row)).toString('base64');
         } catch (e) {
           ctx.issues.add('missing-image', 'noted', item.row.path, null, `cannot read the image to embed it (${(e as Error).message}); imageData is null`);
         }

@@ -26,6 +26,8 @@ export interface HttpHostOptions {
   port?: number;
   /** fixed token (tests); random per run otherwise */
   token?: string;
+  /** request body limit (tests); MAX_BODY_BYTES otherwise */
+  maxBodyBytes?: number;
 }
 
 export interface HttpHost {
@@ -37,7 +39,15 @@ export interface HttpHost {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 700 * 1024 * 1024; // masks of very large images travel as base64
+/**
+ * The largest legitimate request is a mask save (masks.save) of the largest supported image
+ * (DEFAULT_MAX_PIXELS, 400 MP, e.g. 20000 x 20000): its label-map blob is run-length coded, and
+ * 192 MiB of runs is ~10 KB per row (~2500 runs of up to 4 bytes per row, far beyond a drawn
+ * mask); base64 makes that 256 MiB of JSON. A larger body is answered 413 without reading it
+ * (Content-Length) or as soon as the count passes the limit (chunked); nothing beyond the limit
+ * is held, and the limit stays below V8's longest string (~512 MiB), which JSON.parse needs.
+ */
+export const MAX_BODY_BYTES = 256 * 1024 * 1024;
 const HTTP_STATUS: Partial<Record<AppError['code'], number>> = {
   'invalid-argument': 400,
   'not-found': 404,
@@ -85,18 +95,30 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
     return parseCookies(req.headers.cookie)[TOKEN_COOKIE] ?? null;
   };
 
+  const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+  // every failure of a handler is answered (or the connection closed); none escapes as an uncaught exception
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      if (!res.headersSent) sendJson(res, 500, { ok: false, error: { code: 'internal', message: String((err as Error)?.message ?? err) } });
-      else res.destroy();
-    });
+    const fail = (err: unknown) => {
+      try {
+        if (!res.headersSent) sendJson(res, 500, { ok: false, error: { code: 'internal', message: String((err as Error)?.message ?? err) } });
+        else res.destroy();
+      } catch {
+        res.destroy();
+      }
+    };
+    try {
+      handle(req, res).catch(fail);
+    } catch (err) {
+      fail(err);
+    }
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     setSecurityHeaders(res);
     // DNS-rebinding guard: only our own host names
     if (!allowedHosts().has(req.headers.host ?? '')) return sendText(res, 421, 'Misdirected request');
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    const url = parseUrl(req);
+    if (!url) return sendText(res, 400, 'Bad request address');
     if (!tokenOk(requestToken(req, url))) {
       return sendText(res, 401, 'Maskwright: this address needs the token printed when the server started (open the full URL).');
     }
@@ -106,14 +128,19 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
     if (url.pathname.startsWith(CALL_PREFIX)) {
       if (req.method !== 'POST') return sendText(res, 405, 'Use POST');
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return sendText(res, 415, 'Content-Type must be application/json');
-      const channel = decodeURIComponent(url.pathname.slice(CALL_PREFIX.length));
+      const channel = safeDecode(url.pathname.slice(CALL_PREFIX.length));
+      if (channel === null) return sendText(res, 400, 'Malformed %-escape in the address');
       const dot = channel.indexOf('.');
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > maxBody) return tooLarge(req, res, maxBody);
       let args: unknown;
       try {
-        args = fromWireJson(await readBody(req));
+        const body = await readBody(req, maxBody);
+        if (body === null) return tooLarge(req, res, maxBody);
+        args = fromWireJson(body);
       } catch (err) {
         const e = err instanceof AppError ? err : new AppError('invalid-argument', 'The request body is not valid JSON.');
-        return sendJson(res, HTTP_STATUS[e.code] ?? 400, { ok: false, error: e.toJSON() });
+        return sendJson(res, e.code === 'too-large' ? 413 : (HTTP_STATUS[e.code] ?? 400), { ok: false, error: e.toJSON() });
       }
       try {
         const result = await dispatch(opts.services.impl, channel.slice(0, dot), channel.slice(dot + 1), args);
@@ -145,7 +172,10 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
     if (url.searchParams.get('token')) {
       res.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     }
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    const decoded = safeDecode(url.pathname);
+    if (decoded === null) return sendText(res, 400, 'Malformed %-escape in the address');
+    const rel = url.pathname === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
+    if (rel.includes('\0')) return sendText(res, 400, 'Bad request address');
     const file = path.resolve(rendererDir, rel);
     if (!file.startsWith(rendererDir + path.sep)) return sendText(res, 403, 'Forbidden');
     const target = fs.existsSync(file) && fs.statSync(file).isFile() ? file : path.join(rendererDir, 'index.html');
@@ -158,11 +188,13 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const sockets = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    socket.on('error', () => socket.destroy());
     const reject = (code: number, msg: string) => {
       socket.write(`HTTP/1.1 ${code} ${msg}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       socket.destroy();
     };
+    const url = parseUrl(req);
+    if (!url) return reject(400, 'Bad Request');
     if (url.pathname !== EVENTS_PATH) return reject(404, 'Not Found');
     if (!allowedHosts().has(req.headers.host ?? '')) return reject(421, 'Misdirected Request');
     if (!allowedOrigins().has(req.headers.origin ?? '')) return reject(403, 'Forbidden');
@@ -216,19 +248,66 @@ function parseCookies(header: string | undefined): Record<string, string> {
   return out;
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+/** new URL() of a request, or null when the address (or Host) cannot be parsed */
+function parseUrl(req: http.IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', `http://${req.headers.host}`);
+  } catch {
+    return null;
+  }
+}
+
+/** decodeURIComponent, or null for a malformed %-escape */
+function safeDecode(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
+/** 413 and close: the rest of the body is neither read nor kept */
+function tooLarge(req: http.IncomingMessage, res: http.ServerResponse, limit: number): void {
+  const err = new AppError('too-large', `The request body is larger than the ${Math.round(limit / 1024 / 1024)} MiB a request may carry.`);
+  const data = toWireJson({ ok: false, error: err.toJSON() });
+  res.writeHead(413, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(data), Connection: 'close' });
+  res.end(data, () => req.socket.destroy());
+  req.pause();
+}
+
+/**
+ * The body as text, counted while it streams: null as soon as it passes `limit` (the chunks read
+ * so far are dropped), so no body beyond the limit is ever held. Every failure rejects the promise.
+ */
+function readBody(req: http.IncomingMessage, limit: number): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      fn();
+    };
     req.on('data', (c: Buffer) => {
+      if (settled) return;
       size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new AppError('invalid-argument', 'Request body too large.'));
-        req.destroy();
+      if (size > limit) {
+        chunks.length = 0;
+        settle(() => resolve(null));
       } else chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    req.on('end', () =>
+      settle(() => {
+        try {
+          resolve(Buffer.concat(chunks, size).toString('utf8'));
+        } catch (err) {
+          reject(new AppError('too-large', `The request body could not be read: ${(err as Error).message}`));
+        }
+      }),
+    );
+    req.on('error', (err) => settle(() => reject(new AppError('io', `The request was interrupted: ${err.message}`))));
+    req.on('aborted', () => settle(() => reject(new AppError('io', 'The request was aborted.'))));
   });
 }
 

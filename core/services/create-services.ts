@@ -1,12 +1,13 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { AssetKind } from '../api/client';
 import type { ServiceImpl } from '../api/contract';
 import { AppError } from '../api/errors';
 import type { Emit } from '../api/events';
 import type { AppInfo, ComputeInfo, ImportReport } from '../api/types';
 import { renderPreview } from '../imaging';
-import { checkLabelMapBlob } from '../mask/label-map';
+import { hexRgb, maskPreviewDataUrl } from '../imaging/mask-preview';
+import { LabelMap, checkLabelMapBlob } from '../mask/label-map';
+import { ContentCheckCache, previewFile, resolveImageFile, resolveInProject } from '../store/project-paths';
 import { writeFileAtomic } from './atomic-write';
 import { createDatasetService } from './dataset-service';
 import { ImportJob } from './import-job';
@@ -51,6 +52,7 @@ export function createServices(deps: ServiceDeps): AppServices {
   const registry = new ProjectRegistry(recent);
   const jobs = new Map<string, { job: ImportJob; done: Promise<ImportReport> }>();
   let compute: Promise<ComputeInfo> | undefined;
+  const contentChecks = new ContentCheckCache();
 
   const notifyProject = (projectId: string) => {
     try {
@@ -104,7 +106,38 @@ export function createServices(deps: ServiceDeps): AppServices {
       },
     },
     images: {
-      list: (pid, q) => registry.get(pid).images.list(q),
+      list: (pid, q) => {
+        // each row says whether it has a mask (and its version) and its latest proposal: the grid marks both
+        const store = registry.get(pid);
+        const page = store.images.list(q);
+        const sums = store.images.labelSummaries(page.items.map((r) => r.id));
+        return {
+          ...page,
+          items: page.items.map((r) => {
+            const s = sums.get(r.id);
+            const p = s?.proposal;
+            return { ...r, maskVersion: s?.maskVersion ?? null, proposal: p ? { modelVersionId: p.modelVersionId, state: p.state as 'proposed' } : null };
+          }),
+        };
+      },
+      maskPreviews: async (pid, ids, size) => {
+        const store = registry.get(pid);
+        const colours = new Map(store.classes.list().map((c) => [c.id, c.hidden ? null : hexRgb(c.color)]));
+        const out = [];
+        for (const id of ids) {
+          const m = store.annotations.get(id);
+          if (!m) continue;
+          let dataUrl: string | null = null;
+          try {
+            const map = LabelMap.decode(m.labelMap);
+            dataUrl = await maskPreviewDataUrl(map, (inst) => colours.get(map.getInstance(inst)?.classId ?? -1) ?? null, size);
+          } catch {
+            dataUrl = null; // a mask that does not decode shows no overlay (the editor reports it)
+          }
+          out.push({ imageId: id, maskVersion: m.version, dataUrl });
+        }
+        return out;
+      },
       get: (pid, id) => {
         const row = registry.get(pid).images.get(id);
         if (!row) throw new AppError('not-found', `Image ${id} is not in this project.`);
@@ -198,18 +231,20 @@ export function createServices(deps: ServiceDeps): AppServices {
       const store = registry.get(projectId);
       const row = store.images.get(imageId);
       if (!row) throw new AppError('not-found', `Image ${imageId} is not in this project.`);
+      // every file goes through core/store/project-paths: nothing outside the project (or a referenced image's folder)
       if (kind === 'thumb') {
-        const file = store.images.thumbnailPath(imageId);
-        if (!file || !fs.existsSync(file)) throw new AppError('not-found', `No thumbnail for ${row.fileName}.`);
-        return { file, contentType: 'image/webp' };
+        const rel = store.images.thumbnailRelPath(imageId);
+        if (!rel) throw new AppError('not-found', `No thumbnail for ${row.fileName}.`);
+        return { file: resolveInProject(store.dir, rel, `The thumbnail of "${row.fileName}"`), contentType: 'image/webp' };
       }
+      const file = resolveImageFile(store.dir, row);
+      if (row.storage === 'reference') await contentChecks.verify(file, row.hash, `The image file "${row.fileName}"`);
       // originals the browser can show as they are; everything else (TIFF, BMP, 16-bit) gets a cached preview
       if (BROWSER_NATIVE.has(row.format) && row.bitDepth === 8 && Math.max(row.width, row.height) <= PREVIEW_MAX_PX) {
-        if (!fs.existsSync(row.path)) throw new AppError('not-found', `${row.path} is missing on disk.`);
-        return { file: row.path, contentType: `image/${row.format}` };
+        return { file, contentType: `image/${row.format}` };
       }
-      const cached = path.join(store.dir, 'previews', row.hash.slice(0, 2), `${row.hash}.png`);
-      if (!fs.existsSync(cached)) writeFileAtomic(cached, await renderPreview(row.path, PREVIEW_MAX_PX));
+      const cached = previewFile(store.dir, row.hash);
+      if (!fs.existsSync(cached)) writeFileAtomic(cached, await renderPreview(file, PREVIEW_MAX_PX));
       return { file: cached, contentType: 'image/png' };
     },
     waitForImport(jobId) {

@@ -97,7 +97,7 @@ export class ImportJob {
         seen.set(probe.hash, file);
         const thumbRel = thumbRelPath(probe.hash);
         await writeThumbnail(file, path.join(this.store.dir, thumbRel), { sizePx: THUMB_SIZE_PX });
-        let storedPath = file;
+        let storedPath = mode === 'reference' ? await fs.promises.realpath(file) : file; // containment is checked against the real folder
         if (mode === 'copy') {
           const rel = path.join('images', `${probe.hash.slice(0, 12)}-${path.basename(file)}`);
           await copyFileAtomic(file, path.join(this.store.dir, rel));

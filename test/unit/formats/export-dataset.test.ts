@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /** Export options: splits, filters, class subset/remap, image copy/link/convert, temp-folder swap, reports. */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,8 +39,10 @@ beforeEach(async () => {
   const rows = [];
   for (let i = 0; i < 10; i++) {
     const file = path.join(imgDir, `im${i}.png`);
-    fs.writeFileSync(file, encodePng({ width: W, height: H, bitDepth: 8, kind: 'grey', data: new Uint8Array(W * H).fill(40 + i) }));
-    rows.push(syntheticRow(i, W, H, { fileName: `im${i}.png`, path: file }));
+    const png = encodePng({ width: W, height: H, bitDepth: 8, kind: 'grey', data: new Uint8Array(W * H).fill(40 + i) });
+    fs.writeFileSync(file, png);
+    // the content hash an import records (export checks it before copying)
+    rows.push(syntheticRow(i, W, H, { fileName: `im${i}.png`, path: file, hash: createHash('sha256').update(png).digest('hex') }));
   }
   store = projectWith(path.join(tmp, 'p'), rows, [{ name: 'A', color: '#ff0000' }, { name: 'B' }, { name: 'C' }]);
   classIds = store.classes.list().map((c) => c.id);
@@ -258,7 +261,7 @@ describe('images and the output folder', () => {
     const img = store.images.list().items[9]!;
     const other = path.join(tmp, 'imgs', 'sub');
     fs.mkdirSync(other);
-    fs.copyFileSync(path.join(tmp, 'imgs', 'im0.png'), path.join(other, 'im0.png'));
+    fs.copyFileSync(path.join(tmp, 'imgs', 'im9.png'), path.join(other, 'im0.png')); // the row's bytes (its recorded hash), under another folder
     store.db.prepare('UPDATE image SET file_name = ?, path = ? WHERE id = ?').run('im0.png', path.join(other, 'im0.png'), img.id);
     store.annotations.save(img.id, maskFor(0).encode());
     const r = await exportDataset(store, { format: 'yolo-seg', outDir: path.join(tmp, 'y') });
