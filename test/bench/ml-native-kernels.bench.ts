@@ -19,6 +19,7 @@ import { defaultModelConfig, REFERENCE_UNET } from '../../core/ml/models/model-c
 import { segmentationLoss } from '../../core/ml/train/segmentation-loss';
 import { conv2dFilterGrad } from '../../core/ml/wasm-kernels/conv2d-backprop-filter';
 import { nativeKernelStatus, setNativeKernelsEnabled } from '../../core/ml/wasm-kernels/native-kernels';
+import { stockKernel } from '../../core/ml/wasm-kernels/stock-kernels';
 import { median, type BenchContext, type BenchResult, type BenchRow, type BenchSuite } from './bench-types';
 
 const PY = '/usr/bin/python3';
@@ -57,7 +58,10 @@ function unetLayers(model: string, base: number, size: number, n: number): Layer
 }
 
 interface KernelTimes {
+  /** XNNPACK (the stock Conv2D kernel) */
   fwd: number;
+  /** the registered Conv2D: ours where it covers the layer */
+  fwdOurs: number;
   dwOurs: number;
   dwOld: number;
   dxOurs: number;
@@ -81,8 +85,10 @@ function timeLayer(L: Layer, reps: number): KernelTimes {
   const dy = tf.randomNormal([L.n, L.hw, L.hw, L.cout], 0, 1, 'float32', 3) as tf.Tensor4D;
   const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC' } as const;
   const pad = Math.floor((L.k - 1) / 2);
+  const xnnpack = stockKernel('Conv2D')!.kernelFunc;
   const t: KernelTimes = {
-    fwd: timeIt(() => tf.conv2d(x, f, 1, 'same'), reps),
+    fwd: timeIt(() => tf.engine().makeTensorFromTensorInfo(xnnpack({ inputs: { x, filter: f }, backend: tf.backend(), attrs: { ...attrs, dilations: [1, 1] } as unknown as tf.NamedAttrMap }) as tf.TensorInfo), reps),
+    fwdOurs: timeIt(() => tf.conv2d(x, f, 1, 'same'), reps),
     dwOurs: timeIt(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: f.shape } as unknown as tf.NamedAttrMap) as tf.Tensor, reps),
     dwOld: timeIt(() => tf.tidy(() => conv2dFilterGrad(x, dy, f.shape, [1, 1], [1, 1], pad, pad)), reps),
     // the input layer's dx is never computed in training (x needs no gradient)
@@ -177,13 +183,14 @@ const suite: BenchSuite = {
       torchLayers = r.layers;
     }
 
-    const table = ['| model | layer | N x H x W | k | Cin -> Cout | XNNPACK fwd ms | ours dW ms | old dW ms | ours dX ms | ours dW / fwd | ours dX / fwd | torch fwd ms | torch dW ms | torch dX ms | ours dW / torch dW | ours dX / torch dX |', '|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
-    const tot = { ref: { fwd: 0, dw: 0, old: 0, dx: 0, tfwd: 0, tdw: 0, tdx: 0 }, base8: { fwd: 0, dw: 0, old: 0, dx: 0, tfwd: 0, tdw: 0, tdx: 0 } };
+    const table = ['| model | layer | N x H x W | k | Cin -> Cout | XNNPACK fwd ms | registered fwd ms | ours dW ms | old dW ms | ours dX ms | ours dW / fwd | ours dX / fwd | torch fwd ms | torch dW ms | torch dX ms | ours dW / torch dW | ours dX / torch dX |', '|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+    const tot = { ref: { fwd: 0, fwdOurs: 0, dw: 0, old: 0, dx: 0, tfwd: 0, tdw: 0, tdx: 0 }, base8: { fwd: 0, fwdOurs: 0, dw: 0, old: 0, dx: 0, tfwd: 0, tdw: 0, tdx: 0 } };
     layers.forEach((L, i) => {
       const o = ours[i]!;
       const t = torchLayers?.[i];
       const s = tot[L.model as 'ref' | 'base8'];
       s.fwd += o.fwd;
+      s.fwdOurs += o.fwdOurs;
       s.dw += o.dwOurs;
       s.old += o.dwOld;
       if (Number.isFinite(o.dxOurs)) s.dx += o.dxOurs;
@@ -193,7 +200,7 @@ const suite: BenchSuite = {
         if (Number.isFinite(o.dxOurs)) s.tdx += t.dx;
       }
       table.push(
-        `| ${L.model} | ${L.name} | ${L.n}x${L.hw}x${L.hw} | ${L.k} | ${L.cin} -> ${L.cout} | ${f1(o.fwd)} | ${f1(o.dwOurs)} | ${f1(o.dwOld)} | ${f1(o.dxOurs)} | ${f2(o.dwOurs / o.fwd)} | ${f2(o.dxOurs / o.fwd)} | ${t ? f1(t.fwd) : '-'} | ${t ? f1(t.dw) : '-'} | ${t && Number.isFinite(o.dxOurs) ? f1(t.dx) : '-'} | ${t ? f2(o.dwOurs / t.dw) : '-'} | ${t ? f2(o.dxOurs / t.dx) : '-'} |`,
+        `| ${L.model} | ${L.name} | ${L.n}x${L.hw}x${L.hw} | ${L.k} | ${L.cin} -> ${L.cout} | ${f1(o.fwd)} | ${f1(o.fwdOurs)} | ${f1(o.dwOurs)} | ${f1(o.dwOld)} | ${f1(o.dxOurs)} | ${f2(o.dwOurs / o.fwd)} | ${f2(o.dxOurs / o.fwd)} | ${t ? f1(t.fwd) : '-'} | ${t ? f1(t.dw) : '-'} | ${t && Number.isFinite(o.dxOurs) ? f1(t.dx) : '-'} | ${t ? f2(o.dwOurs / t.dw) : '-'} | ${t ? f2(o.dxOurs / t.dx) : '-'} |`,
       );
     });
 
@@ -205,14 +212,22 @@ const suite: BenchSuite = {
       const s = tot[key];
       rows.push(
         { metric: `conv layers, ${label}: XNNPACK forward, sum`, value: s.fwd, unit: 'ms' },
+        { metric: `conv layers, ${label}: registered forward (ours where covered), sum`, value: s.fwdOurs, unit: 'ms', note: `${f2(s.fwdOurs / s.fwd)} x XNNPACK` },
         { metric: `conv layers, ${label}: our weight gradient, sum`, value: s.dw, unit: 'ms', note: `${f2(s.dw / s.fwd)} x forward; previous composite ${f1(s.old)} ms (${f2(s.old / s.fwd)} x)` },
         { metric: `conv layers, ${label}: our input gradient, sum`, value: s.dx, unit: 'ms', note: 'input layer excluded (never computed)' },
       );
       if (torchLayers) {
         rows.push(
           { metric: `conv layers, ${label}: PyTorch forward / weight grad / input grad, sums`, value: s.tfwd, unit: 'ms', note: `dW ${f1(s.tdw)} ms, dX ${f1(s.tdx)} ms` },
+          { metric: `conv layers, ${label}: ratio ours / PyTorch, forward`, value: s.fwdOurs / s.tfwd, unit: 'x' },
           { metric: `conv layers, ${label}: ratio ours / PyTorch, weight grad`, value: s.dw / s.tdw, unit: 'x' },
           { metric: `conv layers, ${label}: ratio ours / PyTorch, input grad`, value: s.dx / s.tdx, unit: 'x' },
+          {
+            metric: `conv layers, ${label}: ours minus PyTorch, forward + weight grad + input grad`,
+            value: s.fwdOurs + s.dw + s.dx - (s.tfwd + s.tdw + s.tdx),
+            unit: 'ms',
+            note: 'what the convolutions alone add to a step over PyTorch',
+          },
         );
       }
     }
@@ -246,7 +261,13 @@ const suite: BenchSuite = {
     return {
       title: `Own SIMD wasm kernels (training, wasm 1 thread; PyTorch ${torchV ?? 'not installed'}) — loaded 2-core machine shared with other helpers' jobs, one run`,
       rows,
-      summary: ['Per conv layer (medians of ' + reps + ' after one warm-up; ms):', '', ...table].join('\n'),
+      summary: [
+        'Our kernels: weight gradient (`conv2d_filter_grad`), input gradient (`conv2d_input_grad`), forward conv where the filter fits in cache (`conv2d_nhwc`), Sum, and broadcasting Add/Sub/Multiply (core/ml/wasm-kernels/c). The "previous kernels" row turns them all off (XNNPACK composites and stock kernels). wasm SIMD is 4 lanes without FMA; PyTorch convolves with oneDNN on this CPU (AVX2/AVX-512 with FMA), so per conv layer it stays ~2x ahead, and the convolutions are what holds the step back.',
+        '',
+        'Per conv layer (medians of ' + reps + ' after one warm-up; ms):',
+        '',
+        ...table,
+      ].join('\n'),
       details: { layers, ours, torchLayers, stepOn, stepOff },
     };
   },

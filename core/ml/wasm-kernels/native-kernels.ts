@@ -41,6 +41,7 @@ interface NativeExports {
   filter_flip_swap(...args: number[]): void;
   conv2d_input_grad(...args: number[]): void;
   sum_runs(...args: number[]): void;
+  binary_runs(...args: number[]): void;
 }
 
 export interface NativeKernels {
