@@ -14,6 +14,7 @@ import type {
   DatasetImportResult,
   ImageListPage,
   ImageRow,
+  MaskPreview,
   ImportReport,
   LabelClass,
   MaskState,
@@ -110,6 +111,8 @@ export const contract = {
       ]),
     ),
     get: method<ImageRow>()(z.tuple([projectId, imageId])),
+    /** the grid's mask overlays (class tint + outline) of these images, longest side <= size px */
+    maskPreviews: method<MaskPreview[]>()(z.tuple([projectId, z.array(imageId).max(400), z.number().int().min(16).max(512)])),
     setStatus: method<number>()(z.tuple([projectId, z.array(imageId).min(1).max(100_000), status])),
     /** the next unlabeled images to work on: least certain for the active model first, or sequential/random */
     queue: method<ImageRow[]>()(

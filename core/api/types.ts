@@ -50,6 +50,18 @@ export interface ImageRow {
   channels: number;
   status: ImageStatus;
   addedAt: string;
+  /** images.list only: the person's mask version (null: no mask yet) */
+  maskVersion?: number | null;
+  /** images.list only: the latest model proposal and its state ('proposed' = pending review) */
+  proposal?: { modelVersionId: number | null; state: 'proposed' | 'accepted' | 'rejected' | 'partial' } | null;
+}
+
+/** a small RGBA overlay of an image's mask (class tint and outlines) for the grid */
+export interface MaskPreview {
+  imageId: number;
+  maskVersion: number;
+  /** data:image/png;base64,… the image's aspect ratio, longest side <= the size asked for; null: empty mask */
+  dataUrl: string | null;
 }
 
 export interface ImageListQuery {

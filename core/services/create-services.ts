@@ -5,7 +5,8 @@ import { AppError } from '../api/errors';
 import type { Emit } from '../api/events';
 import type { AppInfo, ComputeInfo, ImportReport } from '../api/types';
 import { renderPreview } from '../imaging';
-import { checkLabelMapBlob } from '../mask/label-map';
+import { hexRgb, maskPreviewDataUrl } from '../imaging/mask-preview';
+import { LabelMap, checkLabelMapBlob } from '../mask/label-map';
 import { checkProject, type ProjectCheckReport } from '../store/project-check';
 import { ProjectStore } from '../store/project-store';
 import { ContentCheckCache, previewFile, resolveImageFile, resolveInProject } from '../store/project-paths';
@@ -112,7 +113,38 @@ export function createServices(deps: ServiceDeps): AppServices {
       },
     },
     images: {
-      list: (pid, q) => registry.get(pid).images.list(q),
+      list: (pid, q) => {
+        // each row says whether it has a mask (and its version) and its latest proposal: the grid marks both
+        const store = registry.get(pid);
+        const page = store.images.list(q);
+        const sums = store.images.labelSummaries(page.items.map((r) => r.id));
+        return {
+          ...page,
+          items: page.items.map((r) => {
+            const s = sums.get(r.id);
+            const p = s?.proposal;
+            return { ...r, maskVersion: s?.maskVersion ?? null, proposal: p ? { modelVersionId: p.modelVersionId, state: p.state as 'proposed' } : null };
+          }),
+        };
+      },
+      maskPreviews: async (pid, ids, size) => {
+        const store = registry.get(pid);
+        const colours = new Map(store.classes.list().map((c) => [c.id, c.hidden ? null : hexRgb(c.color)]));
+        const out = [];
+        for (const id of ids) {
+          const m = store.annotations.get(id);
+          if (!m) continue;
+          let dataUrl: string | null = null;
+          try {
+            const map = LabelMap.decode(m.labelMap);
+            dataUrl = await maskPreviewDataUrl(map, (inst) => colours.get(map.getInstance(inst)?.classId ?? -1) ?? null, size);
+          } catch {
+            dataUrl = null; // a mask that does not decode shows no overlay (the editor reports it)
+          }
+          out.push({ imageId: id, maskVersion: m.version, dataUrl });
+        }
+        return out;
+      },
       get: (pid, id) => {
         const row = registry.get(pid).images.get(id);
         if (!row) throw new AppError('not-found', `Image ${id} is not in this project.`);

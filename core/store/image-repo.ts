@@ -31,6 +31,17 @@ interface DbImage {
 const COLUMNS =
   'id, file_name, path, storage, content_hash, size_bytes, format, width, height, bit_depth, channels, status, thumb_path, added_at';
 
+/** '2.png' before '10.png' in SQL: digit runs left-padded to 20 digits, case folded (mw_natural_key) */
+export function naturalKey(name: string): string {
+  return name.toLowerCase().replace(/\d+/g, (d) => d.replace(/^0+(?=\d)/, '').padStart(20, '0'));
+}
+
+/** what the grid shows on a thumbnail: the mask's version (null: none) and the latest proposal */
+export interface ImageLabelSummary {
+  maskVersion: number | null;
+  proposal: { id: number; modelVersionId: number | null; state: string } | null;
+}
+
 /** Images of one project. Row paths come back absolute. */
 export class ImageRepo {
   private readonly stmts;
@@ -39,6 +50,7 @@ export class ImageRepo {
     private readonly db: Database.Database,
     private readonly projectDir: string,
   ) {
+    db.function('mw_natural_key', { deterministic: true }, (s: unknown) => naturalKey(String(s ?? '')));
     this.stmts = {
       insert: db.prepare(
         `INSERT INTO image (file_name, path, storage, content_hash, size_bytes, format, width, height, bit_depth, channels, orientation, thumb_path, added_at, updated_at)
@@ -101,7 +113,8 @@ export class ImageRepo {
       params.push(`%${q.search.trim().replace(/[\\%_]/g, (c) => '\\' + c)}%`);
     }
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const order = q.sort === 'name' ? 'file_name COLLATE NOCASE, id' : 'id';
+    // 'name' is natural order (0, 1, 2, …, 10), as `maskwright ls` sorts
+    const order = q.sort === 'name' ? 'mw_natural_key(file_name), id' : 'id';
     const offset = q.offset ?? 0;
     const limit = q.limit ?? 200;
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM image ${whereSql}`).get(...params) as { n: number }).n;
@@ -129,6 +142,26 @@ export class ImageRepo {
       )
       .all(...excludeIds, limit) as DbImage[];
     return rows.map((r) => this.toRow(r));
+  }
+
+  /** per image id: the mask's version and the latest proposal (one query, no blobs read) */
+  labelSummaries(ids: readonly number[]): Map<number, ImageLabelSummary> {
+    const out = new Map<number, ImageLabelSummary>();
+    for (let k = 0; k < ids.length; k += 500) {
+      const part = ids.slice(k, k + 500);
+      const rows = this.db
+        .prepare(
+          `SELECT i.id, a.version AS mask_version, p.id AS pid, p.model_version_id, p.state FROM image i
+           LEFT JOIN annotation a ON a.image_id = i.id
+           LEFT JOIN prediction p ON p.id = (SELECT MAX(id) FROM prediction WHERE image_id = i.id)
+           WHERE i.id IN (${part.map(() => '?').join(',')})`,
+        )
+        .all(...part) as { id: number; mask_version: number | null; pid: number | null; model_version_id: number | null; state: string | null }[];
+      for (const r of rows) {
+        out.set(r.id, { maskVersion: r.mask_version, proposal: r.pid === null ? null : { id: r.pid, modelVersionId: r.model_version_id, state: r.state ?? 'proposed' } });
+      }
+    }
+    return out;
   }
 
   setStatus(ids: readonly number[], status: ImageStatus): number {

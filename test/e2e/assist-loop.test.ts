@@ -1,6 +1,7 @@
 /**
  * The model-assisted loop end to end with the real model (wasm, small runs), in Debian Chromium
- * against browser mode, on four DSB nuclei images:
+ * against browser mode, on four synthetic microscopy images
+ * (made in the test):
  *   two images labelled (the dataset's masks as the person's, marked done) -> Model panel: train a
  *   short run -> a new version with a validation IoU -> train a short click model -> pre-label the
  *   third image (selected in the grid) -> open it: the proposal is its own layer -> refine a nucleus
@@ -17,11 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRow } from '../../core/api/types';
 import type { RunningServer } from '../../core/host/serve';
 import { LabelMap } from '../../core/mask/label-map';
-import { SHOTS, browserSkipReason, importNuclei, openPage, smallDsbImages, startHost, stopAll } from '../helpers/e2e-app';
+import { SHOTS, browserSkipReason, importNuclei, openPage, startHost, stopAll, syntheticNuclei } from '../helpers/e2e-app';
 import { editorDebug } from '../helpers/editor-debug';
-import { DSB_DIR, hasDsb } from '../helpers/paths';
 
-const skipReason = browserSkipReason(hasDsb);
+const skipReason = browserSkipReason();
 
 interface DebugState {
   imageId: number | null;
@@ -33,8 +33,8 @@ interface DebugState {
   refine: { model: string; busy: boolean; clicks: number; lastMs: number | null };
 }
 
-async function semanticMask(fileName: string): Promise<{ data: Uint8Array; width: number; height: number }> {
-  const { data, info } = await sharp(path.join(DSB_DIR, 'semantic_masks', fileName)).greyscale().raw().toBuffer({ resolveWithObject: true });
+async function semanticMask(dir: string, fileName: string): Promise<{ data: Uint8Array; width: number; height: number }> {
+  const { data, info } = await sharp(path.join(dir, 'semantic_masks', fileName)).greyscale().raw().toBuffer({ resolveWithObject: true });
   return { data: Uint8Array.from(data, (v) => (v > 127 ? 1 : 0)), width: info.width, height: info.height };
 }
 
@@ -69,6 +69,7 @@ describe.skipIf(skipReason !== '')(`browser mode: the model-assisted loop${skipR
   let page: Page;
   let projectId: string;
   let rows: ImageRow[];
+  let dataDir: string;
   const pageErrors: string[] = [];
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `assist-loop-${name}.png`) });
   const { state, whenSaved, at } = editorDebug<DebugState>(() => page);
@@ -76,12 +77,14 @@ describe.skipIf(skipReason !== '')(`browser mode: the model-assisted loop${skipR
   beforeAll(async () => {
     ({ tmp, server } = await startHost('mw-e2e-loop-'));
     const svc = server.services;
-    const p = await importNuclei(server, tmp, await smallDsbImages(4), ['Nucleus']);
+    const set = await syntheticNuclei(tmp, 4);
+    dataDir = set.dir;
+    const p = await importNuclei(server, tmp, set, ['Nucleus']);
     projectId = p.id;
     rows = (await svc.impl.images.list(projectId, { sort: 'name' })).items;
     // the person labels two images (the dataset's masks, one instance per connected nucleus is not needed here)
     for (const row of rows.slice(0, 2)) {
-      const m = await semanticMask(row.fileName);
+      const m = await semanticMask(dataDir, row.fileName);
       const map = new LabelMap(m.width, m.height);
       const inst = map.addInstance({ classId: p.classes[0]!.id });
       for (let i = 0; i < m.data.length; i++) if (m.data[i]) map.ids[i] = inst.id;
@@ -168,7 +171,7 @@ describe.skipIf(skipReason !== '')(`browser mode: the model-assisted loop${skipR
     await page.locator('[data-editor-root]').focus();
     await page.keyboard.press('r');
     await expect.poll(async () => (await state()).tool).toBe('refine');
-    const pts = clickPoints(await semanticMask(third.fileName));
+    const pts = clickPoints(await semanticMask(dataDir, third.fileName));
     const p = await at(pts.pos[0] + 0.5, pts.pos[1] + 0.5);
     await page.mouse.click(p.x, p.y);
     await expect.poll(async () => (await state()).refine.lastMs, { timeout: 30_000 }).not.toBeNull();

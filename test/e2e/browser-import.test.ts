@@ -7,10 +7,9 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../core/host/serve';
-import { SHOTS, browserSkipReason, firstDsbImages, openPage, startHost, stopAll } from '../helpers/e2e-app';
-import { DSB_DIR, hasDsb } from '../helpers/paths';
+import { SHOTS, browserSkipReason, openPage, startHost, stopAll, syntheticNuclei } from '../helpers/e2e-app';
 
-const skipReason = browserSkipReason(hasDsb);
+const skipReason = browserSkipReason();
 
 describe.skipIf(skipReason !== '')(`browser mode: create, import, browse${skipReason ? ` (${skipReason})` : ''}`, () => {
   let tmp: string;
@@ -21,10 +20,11 @@ describe.skipIf(skipReason !== '')(`browser mode: create, import, browse${skipRe
 
   beforeAll(async () => {
     ({ tmp, server } = await startHost('mw-e2e-'));
-    // a folder of 24 real images plus one corrupt file, to see the skip report
+    // a folder of 24 synthetic microscopy images plus one corrupt file, to see the skip report
     const src = path.join(tmp, 'incoming');
     fs.mkdirSync(src);
-    for (const n of firstDsbImages(24)) fs.copyFileSync(path.join(DSB_DIR, 'images', n), path.join(src, n));
+    const set = await syntheticNuclei(tmp, 24);
+    for (const im of set.images) fs.copyFileSync(path.join(set.imagesDir, im.fileName), path.join(src, im.fileName));
     fs.writeFileSync(path.join(src, 'broken.png'), 'this is not a png');
     ({ browser, page } = await openPage(pageErrors));
   });

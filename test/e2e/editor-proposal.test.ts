@@ -16,11 +16,10 @@ import type { ImageRow, LabelClass, MaskState, PredictionInfo } from '../../core
 import { fromWireJson, toWireJson } from '../../core/api/wire';
 import type { RunningServer } from '../../core/host/serve';
 import { LabelMap } from '../../core/mask/label-map';
-import { SHOTS, browserSkipReason, callApi, firstDsbImages, importNuclei, openPage, startHost, stopAll } from '../helpers/e2e-app';
+import { SHOTS, browserSkipReason, callApi, importNuclei, openPage, startHost, stopAll, syntheticNuclei } from '../helpers/e2e-app';
 import { editorDebug, openFirstImageInEditor } from '../helpers/editor-debug';
-import { hasDsb } from '../helpers/paths';
 
-const skipReason = browserSkipReason(hasDsb);
+const skipReason = browserSkipReason();
 
 interface DebugState {
   imageId: number | null;
@@ -104,7 +103,7 @@ describe.skipIf(skipReason !== '')(`browser mode: model proposals in the editor$
 
   beforeAll(async () => {
     ({ tmp, server } = await startHost('mw-e2e-proposal-'));
-    projectId = (await importNuclei(server, tmp, firstDsbImages(3), ['Nucleus', 'Cytoplasm'])).id;
+    projectId = (await importNuclei(server, tmp, await syntheticNuclei(tmp, 3), ['Nucleus', 'Cytoplasm'])).id;
     rows = (await api<{ items: ImageRow[] }>('images.list', projectId, {})).items;
     classes = await api<LabelClass[]>('classes.list', projectId);
     // proposals for the first two images, straight into the store (as a pre-labelling run leaves them)

@@ -14,11 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRow, LabelClass, MaskState } from '../../core/api/types';
 import type { RunningServer } from '../../core/host/serve';
 import { LabelMap, crc32 } from '../../core/mask/label-map';
-import { SHOTS, browserSkipReason, callApi, firstDsbImages, importNuclei, openPage, startHost, stopAll } from '../helpers/e2e-app';
+import { SHOTS, browserSkipReason, callApi, importNuclei, openPage, startHost, stopAll, syntheticNuclei } from '../helpers/e2e-app';
 import { editorDebug, openFirstImageInEditor } from '../helpers/editor-debug';
-import { hasDsb } from '../helpers/paths';
 
-const skipReason = browserSkipReason(hasDsb);
+const skipReason = browserSkipReason();
 
 interface DebugState {
   imageId: number | null;
@@ -67,7 +66,7 @@ describe.skipIf(skipReason !== '')(`browser mode: the labelling editor${skipReas
 
   beforeAll(async () => {
     ({ tmp, server } = await startHost('mw-e2e-editor-'));
-    projectId = (await importNuclei(server, tmp, firstDsbImages(3), ['Nucleus', 'Cytoplasm'])).id;
+    projectId = (await importNuclei(server, tmp, await syntheticNuclei(tmp, 3), ['Nucleus', 'Cytoplasm'])).id;
     rows = (await api<{ items: ImageRow[] }>('images.list', projectId, {})).items;
     classes = await api<LabelClass[]>('classes.list', projectId);
     ({ browser, page } = await openPage(pageErrors));

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { _electron as electron } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { DSB_DIR, REPO_ROOT, hasDsb } from '../helpers/paths';
+import { makeSyntheticMicroscopy } from '../fixtures/make-synthetic-photos';
+import { REPO_ROOT } from '../helpers/paths';
 
 function electronBinary(): string | null {
   // not require('electron'): in Electron 45 that starts a download when the binary is missing
@@ -25,13 +26,12 @@ const reason = !bin
     ? 'skipped: no display for the Electron window (run under xvfb-run)'
     : !built
       ? 'skipped: out/main not built'
-      : !hasDsb
-        ? 'skipped: ../shared/datasets missing'
-        : '';
+      : '';
 
 describe.skipIf(reason !== '')(`Electron app: create, import, browse${reason ? ` (${reason})` : ''}`, () => {
   it('creates a project, imports a folder and shows thumbnails in a hardened window', async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-electron-'));
+    const set = await makeSyntheticMicroscopy(path.join(tmp, 'synthetic'), { count: 6 });
     const app = await electron.launch({ executablePath: bin!, args: [REPO_ROOT], env: { ...process.env, MASKWRIGHT_HOME: path.join(tmp, 'home') } });
     try {
       const win = await app.firstWindow();
@@ -49,7 +49,7 @@ describe.skipIf(reason !== '')(`Electron app: create, import, browse${reason ? `
       await win.getByTestId('new-project-dir').fill(path.join(tmp, 'proj'));
       await win.getByTestId('create-project').click();
       await win.getByTestId('import-button').click();
-      await win.getByTestId('import-paths').fill(path.join(DSB_DIR, 'images'));
+      await win.getByTestId('import-paths').fill(set.imagesDir);
       await win.getByTestId('import-start').click();
       await win.getByTestId('import-report').waitFor({ timeout: 90_000 });
       await win.getByTestId('import-close').click();

@@ -1,6 +1,6 @@
 /**
- * The model panel end to end, in Debian Chromium against browser mode: a project of six DSB
- * nuclei images, four of them labelled (semantic masks saved through the services) and done.
+ * The model panel end to end, in Debian Chromium against browser mode: a project of six synthetic
+ * microscopy images (made in the test), four of them labelled (semantic masks saved through the services) and done.
  * Open the panel with `M` (the grid keeps most of a 1440x900 window), pre-label is disabled
  * without a model, start a short run (30 steps), see the loss chart draw and survive closing and
  * reopening the panel mid-run, the status bar's training indicator, the run finish with an
@@ -17,10 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRow, ModelVersionInfo } from '../../core/api/types';
 import type { RunningServer } from '../../core/host/serve';
 import { LabelMap } from '../../core/mask/label-map';
-import { SHOTS, browserSkipReason, importNuclei, openPage, smallDsbImages, startHost, stopAll } from '../helpers/e2e-app';
-import { DSB_DIR, hasDsb } from '../helpers/paths';
+import { SHOTS, browserSkipReason, importNuclei, openPage, startHost, stopAll, syntheticNuclei } from '../helpers/e2e-app';
 
-const skipReason = browserSkipReason(hasDsb);
+const skipReason = browserSkipReason();
 
 describe.skipIf(skipReason !== '')(`browser mode: the model panel${skipReason ? ` (${skipReason})` : ''}`, () => {
   let tmp: string;
@@ -35,13 +34,14 @@ describe.skipIf(skipReason !== '')(`browser mode: the model panel${skipReason ? 
   beforeAll(async () => {
     ({ tmp, server } = await startHost('mw-e2e-model-'));
     const svc = server.services;
-    const p = await importNuclei(server, tmp, await smallDsbImages(6), ['Nucleus']);
+    const set = await syntheticNuclei(tmp, 6);
+    const p = await importNuclei(server, tmp, set, ['Nucleus']);
     projectId = p.id;
     const classId = p.classes[0]!.id;
     const rows: ImageRow[] = (await svc.impl.images.list(projectId, { sort: 'name' })).items;
     // four labelled from the dataset's semantic masks (one instance per image is enough to train)
     for (const row of rows.slice(0, 4)) {
-      const { data, info } = await sharp(path.join(DSB_DIR, 'semantic_masks', row.fileName)).greyscale().raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(path.join(set.dir, 'semantic_masks', row.fileName)).greyscale().raw().toBuffer({ resolveWithObject: true });
       const m = new LabelMap(info.width, info.height);
       const inst = m.addInstance({ classId });
       for (let i = 0; i < data.length; i++) if (data[i]! > 127) m.ids[i] = inst.id;

@@ -1,28 +1,34 @@
 /**
  * The setup the browser-mode e2e tests share: a temp folder with the HTTP host serving the built
- * renderer from it, a 1440x900 page in Debian Chromium that collects the page's errors, a DSB
- * "Nuclei" project imported through the services, and a typed call to the host's HTTP API.
+ * renderer from it, a 1440x900 page in Debian Chromium that collects the page's errors, a
+ * "Nuclei" project of synthetic microscopy images (test/fixtures/make-synthetic-photos.ts, made in
+ * the test: no ../shared/datasets needed) imported through the services, and a typed call to the
+ * host's HTTP API.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import sharp from 'sharp';
 import { expect } from 'vitest';
 import type { ProjectInfo } from '../../core/api/types';
 import { fromWireJson, toWireJson } from '../../core/api/wire';
 import { serve } from '../../core/host/serve';
 import type { RunningServer } from '../../core/host/serve';
+import { makeSyntheticMicroscopy, makeSyntheticPhotos } from '../fixtures/make-synthetic-photos';
+import type { SyntheticSet } from '../fixtures/make-synthetic-photos';
 import { NO_CHROMIUM, hasChromium, launchChromium } from './browser';
-import { DATASETS_MISSING, DSB_DIR, REPO_ROOT } from './paths';
+import { DATASETS_MISSING, REPO_ROOT } from './paths';
 
 export const RENDERER_DIR = path.join(REPO_ROOT, 'out/renderer');
 /** where the e2e tests write their screenshots */
 export const SHOTS = path.join(REPO_ROOT, 'test-results');
 const built = fs.existsSync(path.join(RENDERER_DIR, 'index.html'));
 
-/** why a browser-mode test cannot run here ('' when it can): no Chromium, no build, or no data set */
-export function browserSkipReason(hasData: boolean): string {
+/**
+ * why a browser-mode test cannot run here ('' when it can): no Chromium or no build; hasData is
+ * false only for the public-datasets group (tests on ../shared/datasets)
+ */
+export function browserSkipReason(hasData = true): string {
   return !hasChromium ? NO_CHROMIUM : !built ? 'skipped: out/renderer not built (npm test builds it)' : !hasData ? DATASETS_MISSING : '';
 }
 
@@ -54,31 +60,25 @@ export async function stopAll(a: { browser?: Browser; server?: RunningServer; tm
   if (a.tmp) fs.rmSync(a.tmp, { recursive: true, force: true });
 }
 
-/** the first n DSB images by name */
-export function firstDsbImages(n: number): string[] {
-  return fs.readdirSync(path.join(DSB_DIR, 'images')).sort().slice(0, n);
+/** n synthetic fluorescence-like images (256x256, cell-01.png …) with their masks, in tmp/synthetic-nuclei */
+export function syntheticNuclei(tmp: string, n: number): Promise<SyntheticSet> {
+  return makeSyntheticMicroscopy(path.join(tmp, 'synthetic-nuclei'), { count: n });
 }
 
-/** the first n of the smallest (256x256) DSB images, in name order */
-export async function smallDsbImages(n: number): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of fs.readdirSync(path.join(DSB_DIR, 'images')).sort()) {
-    const meta = await sharp(path.join(DSB_DIR, 'images', name)).metadata();
-    if (meta.width === 256 && meta.height === 256) out.push(name);
-    if (out.length === n) break;
-  }
-  return out;
+/** n synthetic photos (0.jpg …, three classes) with masks and a COCO file, in tmp/synthetic-photos */
+export function syntheticPhotos(tmp: string, n: number): Promise<SyntheticSet> {
+  return makeSyntheticPhotos(path.join(tmp, 'synthetic-photos'), { count: n });
 }
 
-/** a project "Nuclei" (with these classes) in tmp/nuclei, with the named DSB images imported */
-export async function importNuclei(server: RunningServer, tmp: string, names: string[], classes: string[]): Promise<ProjectInfo> {
+/** a project "Nuclei" (with these classes) in tmp/nuclei, with the images of the set imported */
+export async function importNuclei(server: RunningServer, tmp: string, set: SyntheticSet, classes: string[]): Promise<ProjectInfo> {
   const src = path.join(tmp, 'incoming');
   fs.mkdirSync(src);
-  for (const n of names) fs.copyFileSync(path.join(DSB_DIR, 'images', n), path.join(src, n));
+  for (const im of set.images) fs.copyFileSync(path.join(set.imagesDir, im.fileName), path.join(src, im.fileName));
   const svc = server.services;
   const p = await svc.impl.projects.create({ dir: path.join(tmp, 'nuclei'), name: 'Nuclei', classes: classes.map((name) => ({ name })) });
   const { jobId } = await svc.impl.imports.start(p.id, { paths: [src] });
-  expect((await svc.waitForImport(jobId)).imported).toBe(names.length);
+  expect((await svc.waitForImport(jobId)).imported).toBe(set.images.length);
   return p;
 }
 

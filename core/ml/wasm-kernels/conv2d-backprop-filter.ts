@@ -6,10 +6,16 @@
  * which is a 'valid' convolution of x laid out as [Cin, H, W, N] ("batch" Cin, channels N) with
  * dy laid out as [oh, ow, N, Cout] as the filter, at stride = the forward dilation and
  * dilation = the forward stride, giving [Cin, kh, kw, Cout].
+ *
+ * That composite is the fallback. XNNPACK sees only N = batch input channels per filter tap in
+ * it and runs 2-3x slower than the forward conv; the kernel registered runs our own SIMD
+ * reduction over batch x H x W instead (c/conv-grad.c, `conv2d_filter_grad`), in place on the
+ * backend's heap, for every NHWC float32 case (any filter size, stride and padding).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { KernelBackend, KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { conv2dPadded, convAttrs, runComposite, shapeToNHWC, toNHWC } from './kernel-helpers';
+import { nativeKernelsFor, type NativeKernels } from './native-kernels';
 
 type Pair = [number, number];
 type Shape4 = [number, number, number, number];
@@ -39,9 +45,42 @@ export function conv2dFilterGrad(
   return tf.transpose(g, [1, 2, 0, 3]);
 }
 
+/** The wasm backend allocates kernel outputs on its heap with makeOutput. */
+export type WasmOutputBackend = KernelBackend & { makeOutput(shape: number[], dtype: 'float32'): TensorInfo };
+
+/** Output rows per pass over dw: about 128 KiB of x and dy between passes (barely matters). */
+function rowBlock(ow: number, cin: number, cout: number): number {
+  return Math.max(1, Math.floor(32768 / Math.max(1, ow * (cin + cout))));
+}
+
+/** dW with our SIMD kernel; x and dy NHWC float32 on the wasm heap. */
+export function nativeConv2dFilterGrad(
+  k: NativeKernels,
+  backend: WasmOutputBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const [n, h, w, cin] = x.shape as Shape4;
+  const [, oh, ow, cout] = dy.shape as Shape4;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const out = backend.makeOutput([kh, kw, cin, cout], 'float32');
+  // offsets after the allocation: it may grow the heap (the offsets of live tensors stay put)
+  k.exports.conv2d_filter_grad(k.offset(x), k.offset(dy), k.offset(out), n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, dh, dw, info.padInfo.top, info.padInfo.left, rowBlock(ow, cin, cout));
+  return out;
+}
+
 export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const { strides, pad, dimRoundingMode, channelsFirst } = convAttrs(attrs);
   const filterShape = (attrs?.['filterShape'] as number[]).slice() as Shape4;
+  const native = channelsFirst ? null : nativeKernelsFor(backend as KernelBackend);
+  const { x, dy } = inputs as { x?: TensorInfo; dy?: TensorInfo };
+  if (native && x && dy && x.dtype === 'float32' && dy.dtype === 'float32' && x.shape.length === 4) {
+    const info = tf.backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+    if (info.outShape.every((d, i) => d === dy.shape[i]) && info.inChannels === filterShape[2]) {
+      return nativeConv2dFilterGrad(native, backend as WasmOutputBackend, x, dy, info);
+    }
+  }
   return runComposite(inputs, backend as KernelBackend, ['x', 'dy'], ({ x, dy }) => {
     const xs = shapeToNHWC(x.shape, channelsFirst);
     const info = tf.backend_util.computeConv2DInfo(xs, filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');

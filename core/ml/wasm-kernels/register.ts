@@ -7,7 +7,11 @@
  *   DepthwiseConv2dNativeBackpropInput, UnsortedSegmentSum (the gradient of gather).
  *   Also missing but not registered: Einsum (no gradient in tfjs), FFT/IFFT/Complex/Real/Imag,
  *   Ragged*, StaticRegexReplace, Draw (no place in a segmentation net).
- * Slow: Conv2DBackpropInput (a naive scalar loop; also conv2dTranspose's forward pass).
+ * Slow: Conv2DBackpropInput (a naive scalar loop; also conv2dTranspose's forward pass), Sum
+ *   over axes that are not innermost (transposes first; float32 goes to our kernel).
+ * Faster with our SIMD kernels (c/): Conv2D and FusedConv2D (no bias/activation) with filters
+ *   that fit in cache; XNNPACK for the rest (conv2d-forward.ts). Add/Sub/Multiply of float32
+ *   with broadcasting (binary.ts).
  * Wrong (each checked against an exact reference; see test/unit/ml/wasm-kernels.test.ts):
  *   MaxPoolGrad (misroutes gradients with more than one channel), AvgPoolGrad (border
  *   gradients with 'same'/explicit padding), ResizeBilinearGrad and ResizeNearestNeighborGrad
@@ -34,6 +38,9 @@ import { avgPoolGradConfig } from './avg-pool-grad';
 import { resizeBilinearGradConfig } from './resize-bilinear-grad';
 import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad';
 import { oneHotConfig } from './one-hot';
+import { sumConfig } from './sum';
+import { conv2DConfig, fusedConv2DConfig } from './conv2d-forward';
+import { addConfig, multiplyConfig, subConfig } from './binary';
 
 /** Our kernels, in registration order. */
 export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
@@ -47,6 +54,12 @@ export const wasmTrainingKernelConfigs: readonly KernelConfig[] = [
   resizeBilinearGradConfig,
   resizeNearestNeighborGradConfig,
   oneHotConfig,
+  sumConfig,
+  conv2DConfig,
+  fusedConv2DConfig,
+  addConfig,
+  subConfig,
+  multiplyConfig,
 ];
 
 /** Names of the kernels we add or replace on 'wasm'. */

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyImport, exportDataset, planImport, type ExportOptions, type ImportFormat, type ImportPlan } from '../../../core/formats';
 import { decodePng } from '../../../core/formats/png-codec';
 import type { ProjectStore } from '../../../core/store';
-import { DATASETS_MISSING, FRUITS_DIR, hasFruits } from '../../helpers/paths';
+import { DATASETS_GROUP, DATASETS_MISSING, FRUITS_DIR, hasFruits } from '../../helpers/paths';
 import { compareProjects, fruitsRows, masksByName, projectWith, syntheticRow, tmpDir } from './helpers';
 import { hardLabelMap } from './synthetic';
 
@@ -88,7 +88,7 @@ describe('round trips on synthetic masks with holes, parts, corner contacts and 
   }
 });
 
-describe.skipIf(!hasFruits)(`fruits-nuts COCO (18 images, 165 instances)${hasFruits ? '' : ` — ${DATASETS_MISSING}`}`, () => {
+describe.skipIf(!hasFruits)(`${DATASETS_GROUP} fruits-nuts COCO (18 images, 165 instances)${hasFruits ? '' : ` — ${DATASETS_MISSING}`}`, () => {
   let root: string;
   let src: ProjectStore;
   let plan: ImportPlan;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../core/host/cli';
-import { DATASETS_MISSING, FRUITS_DIR, REPO_ROOT, hasFruits } from '../../helpers/paths';
+import { DATASETS_GROUP, DATASETS_MISSING, FRUITS_DIR, REPO_ROOT, hasFruits } from '../../helpers/paths';
 
 let tmp: string;
 let out: string[];
@@ -90,7 +90,7 @@ describe('maskwright CLI', () => {
   );
 });
 
-describe.skipIf(!hasFruits)(`maskwright datasets on fruits-nuts${hasFruits ? '' : ` (${DATASETS_MISSING})`}`, () => {
+describe.skipIf(!hasFruits)(`${DATASETS_GROUP} maskwright datasets on fruits-nuts${hasFruits ? '' : ` (${DATASETS_MISSING})`}`, () => {
   it('import-annotations: dry run writes nothing, --apply writes all; export coco gives the 165 instances back', async () => {
     const proj = path.join(tmp, 'fruits');
     expect(await main(['init', proj])).toBe(0);

@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, probeImage, renderThumbnail } from '../../../core/imaging';
+import { DATASETS_DIR, DATASETS_GROUP } from '../../helpers/paths';
 
-/** ../shared/datasets/dsb2018-nuclei from the repository root. */
-const DATASET = fileURLToPath(new URL('../../../../shared/datasets/dsb2018-nuclei', import.meta.url));
+/** dsb2018-nuclei in the public data sets folder (MASKWRIGHT_DATASETS or ../shared/datasets). */
+const DATASET = join(DATASETS_DIR, 'dsb2018-nuclei');
 const present = existsSync(join(DATASET, 'images')) && existsSync(join(DATASET, 'instance_labels'));
-const title = present ? 'dsb2018-nuclei dataset' : `dsb2018-nuclei dataset (skipped: not found at ${DATASET})`;
+const title = present ? `${DATASETS_GROUP} dsb2018-nuclei dataset` : `${DATASETS_GROUP} dsb2018-nuclei dataset (skipped: not found at ${DATASET})`;
 
 /** Size counts from the dataset README. */
 const README_SIZES: Record<string, number> = {

@@ -143,6 +143,12 @@ describe('kernel registration', () => {
       'ResizeBilinearGrad',
       'ResizeNearestNeighborGrad',
       'OneHot',
+      'Sum',
+      'Conv2D',
+      'FusedConv2D',
+      'Add',
+      'Sub',
+      'Multiply',
     ]);
     expect(wasmTrainingKernelsRegistered()).toBe(true);
     expect(registerWasmTrainingKernels()).toEqual({ registered: [], replaced: [] });
@@ -172,7 +178,7 @@ describe('kernel registration', () => {
       await tf.setBackend('wasm');
       const again = registerWasmTrainingKernels();
       expect(again.registered).toEqual([...wasmTrainingKernelNames]);
-      expect(again.replaced).toEqual(['Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'ResizeBilinearGrad', 'ResizeNearestNeighborGrad', 'OneHot']);
+      expect(again.replaced).toEqual(['Conv2DBackpropInput', 'MaxPoolGrad', 'AvgPoolGrad', 'ResizeBilinearGrad', 'ResizeNearestNeighborGrad', 'OneHot', 'Sum', 'Conv2D', 'FusedConv2D', 'Add', 'Sub', 'Multiply']);
     }
     expect(wasmTrainingKernelsRegistered()).toBe(true);
   });

@@ -10,7 +10,7 @@ import { createServices } from '../../../core/services/create-services';
 import type { AppServices } from '../../../core/services/create-services';
 import { ProjectStore } from '../../../core/store';
 import { makeBadImageFolder } from '../../fixtures/make-bad-images';
-import { DATASETS_MISSING, DSB_DIR, hasDsb } from '../../helpers/paths';
+import { DATASETS_GROUP, DATASETS_MISSING, DSB_DIR, hasDsb } from '../../helpers/paths';
 
 let tmp: string;
 let hub: EventHub;
@@ -37,7 +37,7 @@ async function importInto(paths: string[], opts: { mode?: 'copy' | 'reference'; 
 }
 
 describe('import', () => {
-  it.skipIf(!hasDsb)(`imports the 99 dsb2018 images with the right size and bit depth${hasDsb ? '' : ` (${DATASETS_MISSING})`}`, async () => {
+  it.skipIf(!hasDsb)(`${DATASETS_GROUP} imports the 99 dsb2018 images with the right size and bit depth${hasDsb ? '' : ` (${DATASETS_MISSING})`}`, async () => {
     const dir = path.join(DSB_DIR, 'images');
     const { project, report } = await importInto([dir]);
     expect(report.skipped).toEqual([]);

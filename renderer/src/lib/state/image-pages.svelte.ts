@@ -103,6 +103,7 @@ export class ImagePages {
       const res = await this.#client.images.list(this.projectId, {
         status: q.status,
         search: q.search || undefined,
+        sort: 'name', // natural file-name order (0, 1, 2, …, 10), as `maskwright ls`
         offset: page * this.pageSize,
         limit: this.pageSize,
       });

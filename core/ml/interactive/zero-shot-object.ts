@@ -1,0 +1,662 @@
+/**
+ * Click-to-object without a trained model (issue 12): positive / negative clicks and an optional
+ * box give one object's mask on any image.
+ *
+ * Method: a GrabCut-style graph cut on a region of interest (ROI) around the prompts.
+ *   - ROI: the box (plus a margin), else the clicks and the previous mask plus a margin that
+ *     starts at about 6 % of the image side; when the object reaches an ROI edge that lies inside
+ *     the image, the margin doubles and the cut is redone (at most 3 times). ROIs larger than
+ *     `maxPixels` are cut at a coarser working scale and the mask is upsampled.
+ *   - Features per working pixel: the live classifier's filter bank (core/ml/live, Gaussian and
+ *     gradient magnitude of luminance, Gaussian of each colour, scales 1 and 3 px), each
+ *     standardised over the ROI.
+ *   - Unary terms: -log likelihood under two diagonal Gaussian mixtures (5 components each),
+ *     the object's fitted to disks around the positive clicks (and the previous mask), the
+ *     background's to the ROI border, the outside of the box and disks around negative clicks;
+ *     refitted to the cut once more (GrabCut's iteration). A weak distance-to-click term and an
+ *     optional model probability term (-w log p, `prior`) are added.
+ *   - Pairwise: contrast-sensitive 8-connected Potts, gamma * exp(-beta |f_p - f_q|^2) / dist
+ *     on the colour features (beta from the ROI's mean squared contrast).
+ *   - Hard constraints: click disks, the ROI border (where it is inside the image) and the
+ *     outside of the box belong to the background / object. The min cut is exact
+ *     (Boykov-Kolmogorov, max-flow.ts); only components touching a positive click are kept.
+ * Why a graph cut rather than geodesic distance on features: measured on fruits-nuts with the
+ * NoC protocol (BENCHMARKS.md) the cut follows colour edges between touching objects, and a
+ * negative click removes a whole region in one step, where geodesic masks leak along smooth
+ * gradients and need more clicks near the boundary.
+ *
+ * Pure TS (no tfjs, no node:*): runs in the ML worker, the host or the renderer.
+ */
+import { AppError } from '../../api/errors';
+import type { Box } from '../clicks/zoom-window';
+import type { Click } from '../clicks/click-maps';
+import { computeFeatureStack } from '../live/compute-feature-stack';
+import type { FeatureImage } from '../live/feature-types';
+import { MaxFlowGraph } from './max-flow';
+
+export type ObjectSource = 'zero-shot' | 'click-model' | 'prelabel';
+
+export interface ObjectPrior {
+  /** image-size probability of the object, 0..1 (Float32) or 0..255 (Uint8) */
+  prob: Float32Array | Uint8Array;
+  /** weight of -log p relative to the colour terms (default 1) */
+  weight?: number;
+  source: Exclude<ObjectSource, 'zero-shot'>;
+}
+
+export interface ZeroShotRequest {
+  clicks: readonly Click[];
+  /** the object lies inside this box (inclusive pixel coordinates) */
+  box?: Box | null;
+  /** image-size 0/1 mask of the object so far */
+  prevMask?: Uint8Array | null;
+  /** model probabilities to combine with (one more unary term) */
+  priors?: readonly ObjectPrior[];
+}
+
+export interface ZeroShotResult {
+  /** image-size 0/1 mask */
+  mask: Uint8Array;
+  /** mean object posterior over the mask (0..1) */
+  score: number;
+  /** the ROI the cut ran on (image pixels, inclusive) */
+  roi: Box;
+  /** working scale (ROI pixels per working pixel) */
+  scale: number;
+  sources: ObjectSource[];
+  ms: number;
+}
+
+export interface ZeroShotOptions {
+  /** working pixels of the ROI at most (default 256^2) */
+  maxPixels?: number;
+  /** pairwise weight (default 25) */
+  gamma?: number;
+  /** GrabCut iterations (default 2) */
+  iterations?: number;
+  /** weight of the distance-to-positive-click term, nats at the ROI edge (default 1.5) */
+  distanceWeight?: number;
+  /** weight pulling towards the previous mask, nats (default 0.5) */
+  prevWeight?: number;
+  /** first margin around the clicks, as a fraction of the image's longer side (default 0.06) */
+  marginFraction?: number;
+}
+
+const K_MIX = 5;
+const HARD = 1e9;
+const SCALE = 100; // capacities in 1/100 nats, rounded to integers (exact zero tests in max-flow)
+
+interface Gmm {
+  k: number;
+  d: number;
+  w: Float64Array;
+  mean: Float64Array;
+  ivar: Float64Array;
+  logNorm: Float64Array;
+}
+
+/** Diagonal GMM fitted by a few k-means rounds then one variance pass (deterministic). */
+function fitGmm(feat: Float32Array, d: number, idx: Int32Array, n: number): Gmm | null {
+  if (n === 0) return null;
+  const k = Math.min(K_MIX, n);
+  const step = Math.max(1, Math.floor(n / 4000));
+  const sample: number[] = [];
+  for (let i = 0; i < n; i += step) sample.push(idx[i]!);
+  const mean = new Float64Array(k * d);
+  // init: spread picks (farthest-point from the first sample)
+  const picks = [sample[0]!];
+  const near = new Float64Array(sample.length).fill(Infinity);
+  for (let c = 1; c < k; c++) {
+    const last = picks[c - 1]!;
+    let best = 0;
+    let bestD = -1;
+    for (let s = 0; s < sample.length; s++) {
+      let dd = 0;
+      const o = sample[s]! * d;
+      for (let f = 0; f < d; f++) {
+        const t = feat[o + f]! - feat[last * d + f]!;
+        dd += t * t;
+      }
+      if (dd < near[s]!) near[s] = dd;
+      if (near[s]! > bestD) {
+        bestD = near[s]!;
+        best = s;
+      }
+    }
+    picks.push(sample[best]!);
+  }
+  for (let c = 0; c < k; c++) for (let f = 0; f < d; f++) mean[c * d + f] = feat[picks[c]! * d + f]!;
+  const assign = new Int32Array(sample.length);
+  for (let it = 0; it < 4; it++) {
+    const sum = new Float64Array(k * d);
+    const cnt = new Float64Array(k);
+    for (let s = 0; s < sample.length; s++) {
+      const o = sample[s]! * d;
+      let best = 0;
+      let bestD = Infinity;
+      for (let c = 0; c < k; c++) {
+        let dd = 0;
+        for (let f = 0; f < d; f++) {
+          const t = feat[o + f]! - mean[c * d + f]!;
+          dd += t * t;
+        }
+        if (dd < bestD) {
+          bestD = dd;
+          best = c;
+        }
+      }
+      assign[s] = best;
+      cnt[best]!++;
+      for (let f = 0; f < d; f++) sum[best * d + f]! += feat[o + f]!;
+    }
+    for (let c = 0; c < k; c++) if (cnt[c]! > 0) for (let f = 0; f < d; f++) mean[c * d + f] = sum[c * d + f]! / cnt[c]!;
+  }
+  const vsum = new Float64Array(k * d);
+  const cnt = new Float64Array(k);
+  for (let s = 0; s < sample.length; s++) {
+    const c = assign[s]!;
+    const o = sample[s]! * d;
+    cnt[c]!++;
+    for (let f = 0; f < d; f++) {
+      const t = feat[o + f]! - mean[c * d + f]!;
+      vsum[c * d + f]! += t * t;
+    }
+  }
+  const w = new Float64Array(k);
+  const ivar = new Float64Array(k * d);
+  const logNorm = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    w[c] = (cnt[c]! + 1e-3) / (sample.length + k * 1e-3);
+    let ln = Math.log(w[c]!);
+    for (let f = 0; f < d; f++) {
+      const v = (vsum[c * d + f]! + 0.05 * 0.05) / (cnt[c]! + 1) + 0.01; // floor: standardised units
+      ivar[c * d + f] = 1 / v;
+      ln -= 0.5 * Math.log(2 * Math.PI * v);
+    }
+    logNorm[c] = ln;
+  }
+  return { k, d, w, mean, ivar, logNorm };
+}
+
+/** -log likelihood of pixel p (max component; the usual GrabCut hard assignment) */
+function nll(g: Gmm, feat: Float32Array, p: number): number {
+  const { k, d, mean, ivar, logNorm } = g;
+  const o = p * d;
+  let best = -Infinity;
+  for (let c = 0; c < k; c++) {
+    let q = 0;
+    for (let f = 0; f < d; f++) {
+      const t = feat[o + f]! - mean[c * d + f]!;
+      q += t * t * ivar[c * d + f]!;
+    }
+    const l = logNorm[c]! - 0.5 * q;
+    if (l > best) best = l;
+  }
+  return -best;
+}
+
+/** Samples the ROI (image px, inclusive) at working size ww x wh, bilinear, all channels. */
+function sampleRoi(img: FeatureImage, roi: Box, ww: number, wh: number): Float32Array {
+  const { width: W, height: H, channels: C, data } = img;
+  const out = new Float32Array(ww * wh * C);
+  const sx = (roi.x1 - roi.x0 + 1) / ww;
+  const sy = (roi.y1 - roi.y0 + 1) / wh;
+  for (let y = 0; y < wh; y++) {
+    const fy = Math.min(H - 1, Math.max(0, roi.y0 + (y + 0.5) * sy - 0.5));
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(H - 1, y0 + 1);
+    const ty = fy - y0;
+    for (let x = 0; x < ww; x++) {
+      const fx = Math.min(W - 1, Math.max(0, roi.x0 + (x + 0.5) * sx - 0.5));
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(W - 1, x0 + 1);
+      const tx = fx - x0;
+      const o = (y * ww + x) * C;
+      for (let c = 0; c < C; c++) {
+        const a = data[(y0 * W + x0) * C + c]! * (1 - tx) + data[(y0 * W + x1) * C + c]! * tx;
+        const b = data[(y1 * W + x0) * C + c]! * (1 - tx) + data[(y1 * W + x1) * C + c]! * tx;
+        out[o + c] = a * (1 - ty) + b * ty;
+      }
+    }
+  }
+  return out;
+}
+
+function clampBox(b: Box, W: number, H: number): Box {
+  return { x0: Math.max(0, Math.floor(b.x0)), y0: Math.max(0, Math.floor(b.y0)), x1: Math.min(W - 1, Math.ceil(b.x1)), y1: Math.min(H - 1, Math.ceil(b.y1)) };
+}
+
+/**
+ * The zero-training click-to-object segmenter of one image. setImage keeps the image; each
+ * segment() call is one cut on an ROI (see the module comment).
+ */
+export class ZeroShotSegmenter {
+  private image: FeatureImage | null = null;
+  private valueScale = 1;
+  readonly options: Required<ZeroShotOptions>;
+
+  constructor(opts: ZeroShotOptions = {}) {
+    this.options = {
+      maxPixels: opts.maxPixels ?? 256 * 256,
+      gamma: opts.gamma ?? 25,
+      iterations: opts.iterations ?? 2,
+      distanceWeight: opts.distanceWeight ?? 1.5,
+      prevWeight: opts.prevWeight ?? 0.5,
+      marginFraction: opts.marginFraction ?? 0.06,
+    };
+  }
+
+  get currentImage(): FeatureImage | null {
+    return this.image;
+  }
+
+  /** The image (HWC, 1-4 channels, 8-bit, 16-bit or float 0..1). */
+  setImage(image: FeatureImage): void {
+    const { width, height, channels, data } = image;
+    if (!(width >= 1 && height >= 1 && channels >= 1 && channels <= 4) || data.length !== width * height * channels) {
+      throw new AppError('invalid-argument', `Cannot segment a ${width}x${height}x${channels} image with ${data.length} values.`);
+    }
+    this.image = image;
+    this.valueScale = data instanceof Uint8Array || data instanceof Uint8ClampedArray ? 1 / 255 : data instanceof Uint16Array ? 1 / 65535 : 1;
+  }
+
+  segment(req: ZeroShotRequest): ZeroShotResult {
+    const t0 = performance.now();
+    const img = this.image;
+    if (!img) throw new AppError('invalid-argument', 'No image: call setImage first.');
+    const { width: W, height: H } = img;
+    const box = req.box ? clampBox(req.box, W, H) : null;
+    if (req.box && (box!.x1 < box!.x0 || box!.y1 < box!.y0 || req.box.x0 > W - 1 || req.box.y0 > H - 1)) throw new AppError('invalid-argument', 'The box is outside the image.');
+    if (!req.clicks.length && !box) throw new AppError('invalid-argument', 'Click-to-object needs at least one click or a box.');
+    for (const c of req.clicks) {
+      if (!(c.x >= 0 && c.y >= 0 && c.x < W && c.y < H)) throw new AppError('invalid-argument', `Click ${c.x},${c.y} is outside the ${W}x${H} image.`);
+    }
+    const prev = req.prevMask ?? null;
+    if (prev && prev.length !== W * H) throw new AppError('invalid-argument', 'The previous mask does not match the image size.');
+    for (const p of req.priors ?? []) if (p.prob.length !== W * H) throw new AppError('invalid-argument', `The ${p.source} probabilities do not match the image size.`);
+
+    // the extent the ROI must hold
+    let ex: Box;
+    if (box) ex = box;
+    else {
+      const pos = req.clicks.filter((c) => c.positive);
+      const pts = pos.length ? pos : req.clicks;
+      ex = { x0: Math.min(...pts.map((c) => c.x)), y0: Math.min(...pts.map((c) => c.y)), x1: Math.max(...pts.map((c) => c.x)), y1: Math.max(...pts.map((c) => c.y)) };
+      if (prev) {
+        for (let y = 0; y < H; y++) {
+          const row = y * W;
+          for (let x = 0; x < W; x++) {
+            if (!prev[row + x]) continue;
+            if (x < ex.x0) ex.x0 = x;
+            if (x > ex.x1) ex.x1 = x;
+            if (y < ex.y0) ex.y0 = y;
+            if (y > ex.y1) ex.y1 = y;
+          }
+        }
+      }
+    }
+    const side = Math.max(ex.x1 - ex.x0 + 1, ex.y1 - ex.y0 + 1);
+    let margin = box ? Math.max(6, 0.08 * side) : Math.max(0.4 * side, this.ringMargin(req.clicks, ex));
+    let out = this.cut(req, box, prev, clampBox({ x0: ex.x0 - margin, y0: ex.y0 - margin, x1: ex.x1 + margin, y1: ex.y1 + margin }, W, H));
+    for (let g = 0; g < 3 && out.touches && !box; g++) {
+      margin *= 2;
+      out = this.cut(req, box, prev, clampBox({ x0: ex.x0 - margin, y0: ex.y0 - margin, x1: ex.x1 + margin, y1: ex.y1 + margin }, W, H));
+    }
+    const sources: ObjectSource[] = ['zero-shot', ...(req.priors ?? []).map((p) => p.source)];
+    return { mask: out.mask, score: out.score, roi: out.roi, scale: out.scale, sources, ms: performance.now() - t0 };
+  }
+
+  /**
+   * The first margin around the extent: the smallest (growing by 1.5x from ~1.5 % of the image
+   * side) whose square ring around the extent mostly differs in colour from the pixels at the
+   * positive clicks, times 1.5 — so the background model sees background, not the object.
+   */
+  private ringMargin(clicks: readonly Click[], ex: Box): number {
+    const img = this.image!;
+    const { width: W, height: H, channels: C, data } = img;
+    const pos = clicks.filter((c) => c.positive);
+    const m0 = Math.max(6, this.options.marginFraction * Math.max(W, H));
+    if (!pos.length) return m0 * 1.5;
+    // seed colour statistics (3 px disks)
+    const mean = new Float64Array(C);
+    const sq = new Float64Array(C);
+    let n = 0;
+    for (const c of pos) {
+      for (let y = Math.max(0, Math.round(c.y) - 3); y <= Math.min(H - 1, Math.round(c.y) + 3); y++) {
+        for (let x = Math.max(0, Math.round(c.x) - 3); x <= Math.min(W - 1, Math.round(c.x) + 3); x++) {
+          for (let k = 0; k < C; k++) {
+            const v = data[(y * W + x) * C + k]! * this.valueScale;
+            mean[k]! += v;
+            sq[k]! += v * v;
+          }
+          n++;
+        }
+      }
+    }
+    const tol = new Float64Array(C);
+    for (let k = 0; k < C; k++) {
+      mean[k]! /= n;
+      const sd = Math.sqrt(Math.max(0, sq[k]! / n - mean[k]! ** 2));
+      tol[k] = 2.5 * sd + 0.06;
+    }
+    const maxM = Math.max(W, H);
+    for (let m = m0; ; m *= 1.5) {
+      const x0 = Math.round(ex.x0 - m);
+      const y0 = Math.round(ex.y0 - m);
+      const x1 = Math.round(ex.x1 + m);
+      const y1 = Math.round(ex.y1 + m);
+      let same = 0;
+      let total = 0;
+      const test = (x: number, y: number) => {
+        if (x < 0 || y < 0 || x >= W || y >= H) return;
+        total++;
+        let d2 = 0;
+        for (let k = 0; k < C; k++) d2 += ((data[(y * W + x) * C + k]! * this.valueScale - mean[k]!) / tol[k]!) ** 2;
+        if (d2 <= C) same++;
+      };
+      const step = Math.max(1, Math.floor((x1 - x0 + y1 - y0) / 200));
+      for (let x = x0; x <= x1; x += step) {
+        test(x, y0);
+        test(x, y1);
+      }
+      for (let y = y0 + 1; y < y1; y += step) {
+        test(x0, y);
+        test(x1, y);
+      }
+      if (total === 0 || m >= maxM) return Math.min(m, maxM) * 1.5;
+      if (same / total < 0.2) return m * 1.5;
+    }
+  }
+
+  private cut(req: ZeroShotRequest, box: Box | null, prev: Uint8Array | null, roi: Box): { mask: Uint8Array; score: number; touches: boolean; roi: Box; scale: number } {
+    const img = this.image!;
+    const { width: W, height: H, channels: C } = img;
+    const o = this.options;
+    const rw = roi.x1 - roi.x0 + 1;
+    const rh = roi.y1 - roi.y0 + 1;
+    const scale = Math.max(1, Math.sqrt((rw * rh) / o.maxPixels));
+    const ww = Math.max(2, Math.round(rw / scale));
+    const wh = Math.max(2, Math.round(rh / scale));
+    const sx = rw / ww;
+    const sy = rh / wh;
+    const n = ww * wh;
+    // working pixel <-> image
+    const toWx = (x: number) => Math.min(ww - 1, Math.max(0, Math.floor((x - roi.x0 + 0.5) / sx)));
+    const toWy = (y: number) => Math.min(wh - 1, Math.max(0, Math.floor((y - roi.y0 + 0.5) / sy)));
+    const imgX = (x: number) => Math.min(W - 1, Math.floor(roi.x0 + (x + 0.5) * sx));
+    const imgY = (y: number) => Math.min(H - 1, Math.floor(roi.y0 + (y + 0.5) * sy));
+
+    const crop = sampleRoi(img, roi, ww, wh);
+    const stack = computeFeatureStack(
+      { data: crop, width: ww, height: wh, channels: C },
+      { scales: [1, 3], filters: ['gaussian', 'gradient'], colorFilters: ['gaussian'], valueScale: this.valueScale },
+    );
+    const d = stack.channels;
+    const feat = stack.data;
+    // standardise each feature over the ROI
+    for (let f = 0; f < d; f++) {
+      let s = 0;
+      let s2 = 0;
+      for (let p = 0; p < n; p++) {
+        const v = feat[p * d + f]!;
+        s += v;
+        s2 += v * v;
+      }
+      const m = s / n;
+      const sd = Math.sqrt(Math.max(1e-12, s2 / n - m * m));
+      const inv = 1 / Math.max(sd, 0.02);
+      for (let p = 0; p < n; p++) feat[p * d + f] = (feat[p * d + f]! - m) * inv;
+    }
+    // colour planes for the pairwise term (scale-1 Gaussians of the colours, or luminance)
+    const colIdx: number[] = [];
+    stack.names.forEach((nm, i) => {
+      if (C > 1 ? /^c\d:gaussian@1$/.test(nm) : nm === 'lum:gaussian@1') colIdx.push(i);
+    });
+
+    // hard labels: 1 object, 2 background
+    const hard = new Uint8Array(n);
+    const seedFg = new Uint8Array(n);
+    const seedBg = new Uint8Array(n);
+    const inside = (x: number, y: number) => x >= 0 && y >= 0 && x < ww && y < wh;
+    const disk = (cx: number, cy: number, r: number, fn: (p: number) => void) => {
+      const ri = Math.ceil(r);
+      for (let y = cy - ri; y <= cy + ri; y++) for (let x = cx - ri; x <= cx + ri; x++) if (inside(x, y) && (x - cx) ** 2 + (y - cy) ** 2 <= r * r) fn(y * ww + x);
+    };
+    // the ROI border inside the image is background (the object is grown if it gets there)
+    const openL = roi.x0 > 0;
+    const openR = roi.x1 < W - 1;
+    const openT = roi.y0 > 0;
+    const openB = roi.y1 < H - 1;
+    for (let y = 0; y < wh; y++) {
+      for (let x = 0; x < ww; x++) {
+        const border = (x === 0 && openL) || (x === ww - 1 && openR) || (y === 0 && openT) || (y === wh - 1 && openB);
+        const ring = x < 2 || y < 2 || x >= ww - 2 || y >= wh - 2;
+        const p = y * ww + x;
+        if (border) hard[p] = 2;
+        if (ring) seedBg[p] = 1;
+        if (box) {
+          const ix = imgX(x);
+          const iy = imgY(y);
+          if (ix < box.x0 || ix > box.x1 || iy < box.y0 || iy > box.y1) {
+            hard[p] = 2;
+            seedBg[p] = 1;
+          }
+        }
+      }
+    }
+    const minSide = Math.min(ww, wh);
+    const seedR = Math.max(2, 0.04 * minSide);
+    const pos: { x: number; y: number }[] = [];
+    for (const c of req.clicks) {
+      const cx = toWx(c.x);
+      const cy = toWy(c.y);
+      if (c.positive) pos.push({ x: cx, y: cy });
+      disk(cx, cy, seedR, (p) => {
+        if (c.positive) seedFg[p] = 1;
+        else seedBg[p] = 1;
+      });
+      disk(cx, cy, 1.5, (p) => {
+        hard[p] = c.positive ? 1 : 2;
+      });
+    }
+    const prevW = new Uint8Array(n);
+    if (prev) {
+      for (let y = 0; y < wh; y++) for (let x = 0; x < ww; x++) prevW[y * ww + x] = prev[imgY(y) * W + imgX(x)]!;
+    }
+    if (!pos.length && box) {
+      // a box alone: the object model starts from the box's inside (GrabCut)
+      for (let p = 0; p < n; p++) if (!seedBg[p]) seedFg[p] = 1;
+    }
+    for (let p = 0; p < n; p++) if (prevW[p] && hard[p] !== 2) seedFg[p] = 1;
+
+    // distance to the nearest positive click, in units of the ROI half-side
+    const distT = new Float32Array(n);
+    if (pos.length && o.distanceWeight > 0) {
+      const half = Math.max(ww, wh) / 2;
+      for (let y = 0; y < wh; y++) {
+        for (let x = 0; x < ww; x++) {
+          let best = Infinity;
+          for (const c of pos) best = Math.min(best, (x - c.x) ** 2 + (y - c.y) ** 2);
+          distT[y * ww + x] = Math.sqrt(best) / half;
+        }
+      }
+    }
+    // model priors at working pixels
+    const priorF = new Float32Array(n);
+    const priorB = new Float32Array(n);
+    for (const pr of req.priors ?? []) {
+      const wgt = pr.weight ?? 1;
+      const div = pr.prob instanceof Uint8Array ? 255 : 1;
+      for (let y = 0; y < wh; y++) {
+        for (let x = 0; x < ww; x++) {
+          const v = Math.min(1 - 1e-3, Math.max(1e-3, pr.prob[imgY(y) * W + imgX(x)]! / div));
+          priorF[y * ww + x]! += -wgt * Math.log(v);
+          priorB[y * ww + x]! += -wgt * Math.log(1 - v);
+        }
+      }
+    }
+
+    // pairwise weights (8-connected), beta from the mean squared colour contrast
+    const dx8 = [1, 0, 1, -1];
+    const dy8 = [0, 1, 1, 1];
+    const diff2 = (p: number, q: number) => {
+      let s = 0;
+      for (const f of colIdx) {
+        const t = feat[p * d + f]! - feat[q * d + f]!;
+        s += t * t;
+      }
+      return s;
+    };
+    let sumD = 0;
+    let cntD = 0;
+    for (let y = 0; y < wh; y++) {
+      for (let x = 0; x < ww; x++) {
+        for (let k = 0; k < 4; k++) {
+          const X = x + dx8[k]!;
+          const Y = y + dy8[k]!;
+          if (!inside(X, Y)) continue;
+          sumD += diff2(y * ww + x, Y * ww + X);
+          cntD++;
+        }
+      }
+    }
+    const beta = 1 / (2 * Math.max(1e-6, sumD / Math.max(1, cntD)));
+    const pairW = new Float32Array(n * 4);
+    for (let y = 0; y < wh; y++) {
+      for (let x = 0; x < ww; x++) {
+        for (let k = 0; k < 4; k++) {
+          const X = x + dx8[k]!;
+          const Y = y + dy8[k]!;
+          if (!inside(X, Y)) continue;
+          const p = y * ww + x;
+          pairW[p * 4 + k] = (o.gamma * Math.exp(-beta * diff2(p, Y * ww + X))) / (k >= 2 ? Math.SQRT2 : 1);
+        }
+      }
+    }
+
+    const idx = new Int32Array(n);
+    const collect = (m: Uint8Array, want: number): number => {
+      let c = 0;
+      for (let p = 0; p < n; p++) if ((m[p] === 1) === (want === 1)) idx[c++] = p;
+      return c;
+    };
+    let fgModel = fitGmm(feat, d, idx, collect(seedFg, 1));
+    let bgModel = fitGmm(feat, d, idx, collect(seedBg, 1));
+    let label: Uint8Array = new Uint8Array(n);
+    const uf = new Float64Array(n);
+    const ub = new Float64Array(n);
+    // a box alone starts from a loose object model: GrabCut needs a few more rounds
+    const iterations = Math.max(1, pos.length ? o.iterations : o.iterations + 3);
+    for (let it = 0; it < iterations; it++) {
+      const g = new MaxFlowGraph(n, n * 4);
+      for (let p = 0; p < n; p++) {
+        let a = fgModel ? nll(fgModel, feat, p) : 0;
+        let b = bgModel ? nll(bgModel, feat, p) : 0;
+        const m = Math.min(a, b);
+        a = Math.min(a - m, 30);
+        b = Math.min(b - m, 30);
+        a += o.distanceWeight * distT[p]! + priorF[p]!;
+        b += priorB[p]!;
+        if (prev) {
+          if (prevW[p]) b += o.prevWeight;
+          else a += o.prevWeight;
+        }
+        uf[p] = a;
+        ub[p] = b;
+        // cost of "object" goes on the sink edge, of "background" on the source edge
+        if (hard[p] === 1) g.addTerminal(p, HARD, 0);
+        else if (hard[p] === 2) g.addTerminal(p, 0, HARD);
+        else g.addTerminal(p, Math.round(b * SCALE), Math.round(a * SCALE));
+      }
+      for (let y = 0; y < wh; y++) {
+        for (let x = 0; x < ww; x++) {
+          const p = y * ww + x;
+          for (let k = 0; k < 4; k++) {
+            const X = x + dx8[k]!;
+            const Y = y + dy8[k]!;
+            if (!inside(X, Y)) continue;
+            const c = Math.round(pairW[p * 4 + k]! * SCALE);
+            if (c > 0) g.addEdge(p, Y * ww + X, c, c);
+          }
+        }
+      }
+      g.maxflow();
+      label = new Uint8Array(n);
+      for (let p = 0; p < n; p++) label[p] = g.isSource(p) ? 1 : 0;
+      if (it + 1 < iterations) {
+        const nf = collect(label, 1);
+        if (nf > 0) fgModel = fitGmm(feat, d, idx, nf);
+        const nb = collect(label, 0);
+        if (nb > 0) bgModel = fitGmm(feat, d, idx, nb);
+      }
+    }
+    // keep the components that hold a positive click (a box alone: the largest)
+    label = keepComponents(label, ww, wh, pos);
+
+    // back to image pixels
+    const mask = new Uint8Array(W * H);
+    let touches = false;
+    let sum = 0;
+    let cnt = 0;
+    for (let y = roi.y0; y <= roi.y1; y++) {
+      const wy = toWy(y);
+      for (let x = roi.x0; x <= roi.x1; x++) {
+        const p = wy * ww + toWx(x);
+        if (label[p]) mask[y * W + x] = 1;
+      }
+    }
+    for (let p = 0; p < n; p++) {
+      if (!label[p]) continue;
+      sum += 1 / (1 + Math.exp(uf[p]! - ub[p]!));
+      cnt++;
+      const x = p % ww;
+      const y = (p - x) / ww;
+      if ((x <= 1 && openL) || (x >= ww - 2 && openR) || (y <= 1 && openT) || (y >= wh - 2 && openB)) touches = true;
+    }
+    return { mask, score: cnt ? sum / cnt : 0, touches, roi, scale };
+  }
+}
+
+/** 8-connected components of `label` that contain one of `seeds` (none given: the largest). */
+function keepComponents(label: Uint8Array, w: number, h: number, seeds: readonly { x: number; y: number }[]): Uint8Array {
+  const n = w * h;
+  const comp = new Int32Array(n).fill(-1);
+  const stack = new Int32Array(n);
+  const sizes: number[] = [];
+  for (let s = 0; s < n; s++) {
+    if (!label[s] || comp[s] !== -1) continue;
+    const id = sizes.length;
+    let top = 0;
+    let size = 0;
+    stack[top++] = s;
+    comp[s] = id;
+    while (top) {
+      const p = stack[--top]!;
+      size++;
+      const x = p % w;
+      const y = (p - x) / w;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const X = x + dx;
+          const Y = y + dy;
+          if (X < 0 || Y < 0 || X >= w || Y >= h) continue;
+          const q = Y * w + X;
+          if (label[q] && comp[q] === -1) {
+            comp[q] = id;
+            stack[top++] = q;
+          }
+        }
+      }
+    }
+    sizes.push(size);
+  }
+  const keep = new Set<number>();
+  for (const c of seeds) {
+    const id = comp[c.y * w + c.x]!;
+    if (id >= 0) keep.add(id);
+  }
+  if (!seeds.length && sizes.length) keep.add(sizes.indexOf(Math.max(...sizes)));
+  const out = new Uint8Array(n);
+  for (let p = 0; p < n; p++) if (comp[p]! >= 0 && keep.has(comp[p]!)) out[p] = 1;
+  return out;
+}
