@@ -353,7 +353,10 @@ export interface RefineResultInfo extends ObjectCrop {
   /** mean probability over the object's pixels */
   score: number;
   ms: number;
-  modelVersionId: number;
+  /** the click model used, or null for zero-training click-to-object (issue 12) */
+  modelVersionId: number | null;
+  /** what produced the mask: 'click-model', or 'zero-shot' (graph cut, no training) */
+  sources?: string[];
 }
 
 export interface TrainingRunInfo {

@@ -13,6 +13,7 @@ import type { AutoTrainSettings, ModelVersionInfo, PrelabelFinishEvent, SavingsR
 import { decodeLabelMap, maskAgreement } from '../mask';
 import { maskBox } from '../ml/clicks/zoom-window';
 import type * as MlIndex from '../ml/index';
+import type { ZeroShotSegmenter } from '../ml/interactive/zero-shot-object';
 import type { ModelRepo, ModelVersionRecord } from '../store/model-repo';
 import { resolveImageFile } from '../store/project-paths';
 import type { ProjectStore } from '../store/project-store';
@@ -47,7 +48,10 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
   const training = new Map<string, TrainingStatus>();
   /** click refinement: the loaded click model per project and the prepared image */
   const refiners = new Map<string, { versionId: number; worker: MlIndex.RefineWorker }>();
+  /** zero-training click-to-object: the decoded image per project (issue 12) */
+  const zeroShot = new Map<string, { imageId: number; seg: ZeroShotSegmenter }>();
   const closeRefiner = (pid: string) => {
+    zeroShot.delete(pid);
     void refiners.get(pid)?.worker.dispose();
     refiners.delete(pid);
   };
@@ -318,10 +322,8 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
         for (const c of clicks) {
           if (c.x >= row.width || c.y >= row.height) throw new AppError('invalid-argument', `Click ${c.x},${c.y} is outside the ${row.width}x${row.height} image.`);
         }
-        const m = await loadMl();
         const repo = store.models;
         const v = repo.latest('clicks');
-        if (!v) throw new AppError('not-found', 'No click-refinement model yet. Train one in the Model panel ("Train click model").');
         let prevMask: Uint8Array | null = null;
         if (prev) {
           if (prev.x + prev.width > row.width || prev.y + prev.height > row.height || prev.mask.length !== prev.width * prev.height) {
@@ -332,6 +334,27 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
             for (let x = 0; x < prev.width; x++) if (prev.mask[y * prev.width + x]) prevMask[(prev.y + y) * row.width + prev.x + x] = 1;
           }
         }
+        if (!v) {
+          // no click model yet: zero-training click-to-object (graph cut on an ROI, no tfjs)
+          let z = zeroShot.get(pid);
+          if (!z || z.imageId !== iid) {
+            const [{ decodeImage }, { ZeroShotSegmenter }] = await Promise.all([import('../imaging/decode-image'), import('../ml/interactive/zero-shot-object')]);
+            let decoded;
+            try {
+              decoded = await decodeImage(row.path);
+            } catch (e) {
+              throw e instanceof AppError ? e : new AppError('io', `Cannot read image ${iid} (${row.path}): ${(e as Error).message}`);
+            }
+            if (decoded.width !== row.width || decoded.height !== row.height) throw new AppError('conflict', `Image ${iid} is ${decoded.width}x${decoded.height} on disk but ${row.width}x${row.height} in the project; re-import it.`);
+            const seg = new ZeroShotSegmenter();
+            seg.setImage({ data: decoded.data, width: decoded.width, height: decoded.height, channels: decoded.channels });
+            z = { imageId: iid, seg };
+            zeroShot.set(pid, z);
+          }
+          const r = z.seg.segment({ clicks, prevMask });
+          return { ...cropToBox(r.mask, row.width, row.height), score: r.score, ms: r.ms, modelVersionId: null, sources: r.sources };
+        }
+        const m = await loadMl();
         // the click model runs in an ML worker (loaded once per version), like training and pre-labelling
         let entry = refiners.get(pid);
         if (!entry || entry.versionId !== v.id || !entry.worker.alive) {
@@ -341,7 +364,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
         }
         const r = await entry.worker.refine({ imageId: iid, path: resolveImageFile(store.dir, row), clicks, prevMask });
         if (r.width !== row.width || r.height !== row.height) throw new AppError('conflict', `Image ${iid} is ${r.width}x${r.height} on disk but ${row.width}x${row.height} in the project; re-import it.`);
-        return { ...cropToBox(r.mask, row.width, row.height), score: r.score, ms: r.ms, modelVersionId: v.id };
+        return { ...cropToBox(r.mask, row.width, row.height), score: r.score, ms: r.ms, modelVersionId: v.id, sources: ['click-model'] };
       },
     },
 

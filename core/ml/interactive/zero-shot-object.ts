@@ -76,10 +76,14 @@ export interface ZeroShotOptions {
   iterations?: number;
   /** weight of the distance-to-positive-click term, nats at the ROI edge (default 1.5) */
   distanceWeight?: number;
-  /** weight pulling towards the previous mask, nats (default 0.5) */
+  /** weight pulling towards the previous mask away from the newest click, nats (default 6) */
   prevWeight?: number;
-  /** first margin around the clicks, as a fraction of the image's longer side (default 0.06) */
+  /** first margin around the clicks, as a fraction of the image's longer side (default 0.015) */
   marginFraction?: number;
+  /** the largest first margin, as a fraction of the image's longer side (default 0.2) */
+  maxMarginFraction?: number;
+  /** how many times the ROI may double when the object reaches its edge (default 2) */
+  maxGrow?: number;
 }
 
 const K_MIX = 5;
@@ -241,8 +245,10 @@ export class ZeroShotSegmenter {
       gamma: opts.gamma ?? 25,
       iterations: opts.iterations ?? 2,
       distanceWeight: opts.distanceWeight ?? 1.5,
-      prevWeight: opts.prevWeight ?? 0.5,
-      marginFraction: opts.marginFraction ?? 0.06,
+      prevWeight: opts.prevWeight ?? 6,
+      marginFraction: opts.marginFraction ?? 0.015,
+      maxMarginFraction: opts.maxMarginFraction ?? 0.2,
+      maxGrow: opts.maxGrow ?? 2,
     };
   }
 
@@ -298,7 +304,7 @@ export class ZeroShotSegmenter {
     const side = Math.max(ex.x1 - ex.x0 + 1, ex.y1 - ex.y0 + 1);
     let margin = box ? Math.max(6, 0.08 * side) : Math.max(0.4 * side, this.ringMargin(req.clicks, ex));
     let out = this.cut(req, box, prev, clampBox({ x0: ex.x0 - margin, y0: ex.y0 - margin, x1: ex.x1 + margin, y1: ex.y1 + margin }, W, H));
-    for (let g = 0; g < 3 && out.touches && !box; g++) {
+    for (let g = 0; g < this.options.maxGrow && out.touches && !box; g++) {
       margin *= 2;
       out = this.cut(req, box, prev, clampBox({ x0: ex.x0 - margin, y0: ex.y0 - margin, x1: ex.x1 + margin, y1: ex.y1 + margin }, W, H));
     }
@@ -339,7 +345,7 @@ export class ZeroShotSegmenter {
       const sd = Math.sqrt(Math.max(0, sq[k]! / n - mean[k]! ** 2));
       tol[k] = 2.5 * sd + 0.06;
     }
-    const maxM = Math.max(W, H);
+    const maxM = this.options.maxMarginFraction * Math.max(W, H);
     for (let m = m0; ; m *= 1.5) {
       const x0 = Math.round(ex.x0 - m);
       const y0 = Math.round(ex.y0 - m);
@@ -481,6 +487,18 @@ export class ZeroShotSegmenter {
         }
       }
     }
+    // distance to the newest click (working px) and the radius it acts in: a third of the object's size
+    const lastD = new Float32Array(n);
+    let locR = 1;
+    if (prev && req.clicks.length) {
+      const c = req.clicks[req.clicks.length - 1]!;
+      const lx = toWx(c.x);
+      const ly = toWy(c.y);
+      let area = 0;
+      for (let p = 0; p < n; p++) area += prevW[p]!;
+      locR = Math.max(4, 0.5 * Math.sqrt(area));
+      for (let y = 0; y < wh; y++) for (let x = 0; x < ww; x++) lastD[y * ww + x] = Math.hypot(x - lx, y - ly);
+    }
     // model priors at working pixels
     const priorF = new Float32Array(n);
     const priorB = new Float32Array(n);
@@ -558,8 +576,10 @@ export class ZeroShotSegmenter {
         a += o.distanceWeight * distT[p]! + priorF[p]!;
         b += priorB[p]!;
         if (prev) {
-          if (prevW[p]) b += o.prevWeight;
-          else a += o.prevWeight;
+          // the previous mask holds away from the newest click (a click changes its neighbourhood)
+          const wPrev = o.prevWeight * (1 - Math.exp(-(lastD[p]! * lastD[p]!) / (2 * locR * locR)));
+          if (prevW[p]) b += wPrev;
+          else a += wPrev;
         }
         uf[p] = a;
         ub[p] = b;

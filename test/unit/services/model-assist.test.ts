@@ -220,11 +220,13 @@ describe('model-assisted labeling services', () => {
     expect(await svc.impl.models.list(q.id)).toEqual([]);
   }, 60_000);
 
-  it('refines an object from clicks with the newest click model (and says so when there is none)', async () => {
+  it('refines an object from clicks with the newest click model (zero-training graph cut when there is none)', async () => {
     expect(await svc.impl.predictions.clickModel(pid)).toBeNull();
     const ids = await imageIds();
-    const e = await errorOf(() => svc.impl.predictions.refine(pid, ids[3]!, { clicks: [{ x: 39, y: 32, positive: true }] }));
-    expect(e.message).toMatch(/No click-refinement model yet/);
+    // no click model yet: zero-training click-to-object answers (issue 12)
+    const z = await svc.impl.predictions.refine(pid, ids[3]!, { clicks: [{ x: 39, y: 32, positive: true }] });
+    expect(z).toMatchObject({ modelVersionId: null, sources: ['zero-shot'] });
+    expect(z.mask.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     const { jobId } = await svc.impl.training.start(pid, { maxSteps: 2, interactive: true, name: 'clicks' });
     await svc.waitForJob(jobId);
     expect(finishOf(jobId), finishOf(jobId)?.error).toMatchObject({ ok: true, activated: false });

@@ -110,10 +110,11 @@ export class RefineSession {
       return;
     }
     this.#clicks = e.clicks.length;
-    if (this.#model !== 'ready') {
-      // the tool is only offered with a click model; never pretend
+    if (this.#model !== 'ready' && this.#model !== 'missing') {
+      // without a click model the host answers with zero-training click-to-object (issue 12);
+      // only an unknown or failed model state refuses
       tool.cancel();
-      this.onmessage?.('No click model yet — train one in the Model panel.', 'info');
+      this.onmessage?.(this.#model === 'error' ? `Click refinement unavailable: ${this.#modelError ?? ''}` : 'Still checking for a click model; click again in a moment.', 'info');
       return;
     }
     if (e.clicks.length === 1) {
