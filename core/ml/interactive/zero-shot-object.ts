@@ -20,10 +20,9 @@
  *   - Hard constraints: click disks, the ROI border (where it is inside the image) and the
  *     outside of the box belong to the background / object. The min cut is exact
  *     (Boykov-Kolmogorov, max-flow.ts); only components touching a positive click are kept.
- * Why a graph cut rather than geodesic distance on features: measured on fruits-nuts with the
- * NoC protocol (BENCHMARKS.md) the cut follows colour edges between touching objects, and a
- * negative click removes a whole region in one step, where geodesic masks leak along smooth
- * gradients and need more clicks near the boundary.
+ * Why a graph cut: it follows colour edges between touching objects and a negative click removes
+ * a whole region in one step. Geodesic distance on features was not measured against it yet;
+ * the NoC table in BENCHMARKS.md is for this cut only.
  *
  * Pure TS (no tfjs, no node:*): runs in the ML worker, the host or the renderer.
  */
