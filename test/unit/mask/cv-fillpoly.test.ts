@@ -1,7 +1,8 @@
 /**
  * Our port of OpenCV's fillPoly (LINE_8, shift 0) against the real cv2 (Debian's python3-opencv),
- * on random integer polygons inside the image (Maskwright writes and reads only those): convex,
- * self-crossing, thin, several contours in one call.
+ * on random integer polygons inside the image (convex, self-crossing, thin, several contours in one
+ * call) and on polygons of axis-parallel and diagonal edges. Polygons that leave the image are not
+ * matched yet (the clipping path differs; 328/400 such random cases agree).
  */
 import { describe, expect, it } from 'vitest';
 import { cvFillPoly } from '../../../core/mask/cv-fillpoly';
@@ -46,7 +47,7 @@ function cases(seed: number, n: number): Case[] {
 }
 
 describe.skipIf(!PYTHON_CV2)(`cvFillPoly matches cv2.fillPoly${PYTHON_CV2 ? '' : ` — ${NO_CV2}`}`, () => {
-  it('400 random polygons: the same pixels but for a few where slanted edges meet', () => {
+  it('400 random polygons: identical pixels', () => {
     const cs = cases(7, 400);
     const want = runPython<string[]>(PYTHON_CV2!, SCRIPT, cs);
     let bad = 0;
@@ -65,8 +66,7 @@ describe.skipIf(!PYTHON_CV2)(`cvFillPoly matches cv2.fillPoly${PYTHON_CV2 ? '' :
       px += d;
     });
     console.log(`cv-fillpoly: ${400 - bad}/400 random polygons identical to cv2.fillPoly; ${px} of ${total} pixels differ`);
-    expect(bad).toBeLessThanOrEqual(8);
-    expect(px / total).toBeLessThan(1e-3);
+    expect(bad).toBe(0);
   });
 
   it('polygons of axis-parallel and diagonal edges between pixel centres (what the YOLO writer emits): identical', () => {
@@ -95,7 +95,6 @@ describe.skipIf(!PYTHON_CV2)(`cvFillPoly matches cv2.fillPoly${PYTHON_CV2 ? '' :
       cvFillPoly(got, c.w, c.h, c.rings, 1);
       if (!Buffer.from(got).equals(Buffer.from(want[k]!, 'base64'))) bad.push(k);
     });
-    if (bad.length) console.log("FIRSTBAD " + JSON.stringify(cs[bad[0]!]));
     expect(bad).toEqual([]);
   });
 });
