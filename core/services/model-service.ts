@@ -14,7 +14,6 @@ import { DEFAULT_MIN_OBJECT_PX } from '../api/types';
 import { decodeLabelMap, maskAgreement } from '../mask';
 import { maskBox } from '../ml/clicks/zoom-window';
 import type * as MlIndex from '../ml/index';
-import type { ZeroShotSegmenter } from '../ml/interactive/zero-shot-object';
 import type { ModelRepo, ModelVersionRecord } from '../store/model-repo';
 import { resolveImageFile } from '../store/project-paths';
 import type { ProjectStore } from '../store/project-store';
@@ -42,17 +41,17 @@ export interface ModelServices {
   cancelAll(): void;
 }
 
+/** the refine worker's version id when no click model exists (zero-training graph cut) */
+const ZERO_SHOT = -1;
+
 export function createModelServices(registry: ProjectRegistry, emit: Emit, notifyProject: (pid: string) => void): ModelServices {
   const jobs = new Map<string, { ac: AbortController; done: Promise<void> }>();
 
   /** the run in progress per project (one at a time: the CPU is shared anyway) */
   const training = new Map<string, TrainingStatus>();
-  /** click refinement: the loaded click model per project and the prepared image */
+  /** click refinement: the loaded click model (or the zero-shot cut, ZERO_SHOT) per project */
   const refiners = new Map<string, { versionId: number; worker: MlIndex.RefineWorker }>();
-  /** zero-training click-to-object: the decoded image per project (issue 12) */
-  const zeroShot = new Map<string, { imageId: number; seg: ZeroShotSegmenter }>();
   const closeRefiner = (pid: string) => {
-    zeroShot.delete(pid);
     void refiners.get(pid)?.worker.dispose();
     refiners.delete(pid);
   };
@@ -335,36 +334,20 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
             for (let x = 0; x < prev.width; x++) if (prev.mask[y * prev.width + x]) prevMask[(prev.y + y) * row.width + prev.x + x] = 1;
           }
         }
-        if (!v) {
-          // no click model yet: zero-training click-to-object (graph cut on an ROI, no tfjs)
-          let z = zeroShot.get(pid);
-          if (!z || z.imageId !== iid) {
-            const [{ decodeImage }, { ZeroShotSegmenter }] = await Promise.all([import('../imaging/decode-image'), import('../ml/interactive/zero-shot-object')]);
-            let decoded;
-            try {
-              decoded = await decodeImage(row.path);
-            } catch (e) {
-              throw e instanceof AppError ? e : new AppError('io', `Cannot read image ${iid} (${row.path}): ${(e as Error).message}`);
-            }
-            if (decoded.width !== row.width || decoded.height !== row.height) throw new AppError('conflict', `Image ${iid} is ${decoded.width}x${decoded.height} on disk but ${row.width}x${row.height} in the project; re-import it.`);
-            const seg = new ZeroShotSegmenter();
-            seg.setImage({ data: decoded.data, width: decoded.width, height: decoded.height, channels: decoded.channels });
-            z = { imageId: iid, seg };
-            zeroShot.set(pid, z);
-          }
-          const r = z.seg.segment({ clicks, prevMask });
-          return { ...cropToBox(r.mask, row.width, row.height), score: r.score, ms: r.ms, modelVersionId: null, sources: r.sources };
-        }
         const m = await loadMl();
-        // the click model runs in an ML worker (loaded once per version), like training and pre-labelling
+        // the click model runs in an ML worker (loaded once per version), like training and
+        // pre-labelling; with no click model yet the worker runs the zero-training graph cut
+        // (core/ml/interactive; versionId ZERO_SHOT), so no click ever runs on the host's thread
+        const versionId = v ? v.id : ZERO_SHOT;
         let entry = refiners.get(pid);
-        if (!entry || entry.versionId !== v.id || !entry.worker.alive) {
+        if (!entry || entry.versionId !== versionId || !entry.worker.alive) {
           closeRefiner(pid);
-          entry = { versionId: v.id, worker: m.RefineWorker.open({ kind: v.kind, version: { id: v.id, config: v.config }, weights: repo.getWeights(v.id) }) };
+          entry = { versionId, worker: m.RefineWorker.open(v ? { kind: v.kind, version: { id: v.id, config: v.config }, weights: repo.getWeights(v.id) } : { kind: 'zero-shot' }) };
           refiners.set(pid, entry);
         }
         const r = await entry.worker.refine({ imageId: iid, path: resolveImageFile(store.dir, row), clicks, prevMask });
         if (r.width !== row.width || r.height !== row.height) throw new AppError('conflict', `Image ${iid} is ${r.width}x${r.height} on disk but ${row.width}x${row.height} in the project; re-import it.`);
+        if (!v) return { ...cropToBox(r.mask, row.width, row.height), score: r.score, ms: r.ms, modelVersionId: null, sources: r.sources ?? ['zero-shot'] };
         return { ...cropToBox(r.mask, row.width, row.height), score: r.score, ms: r.ms, modelVersionId: v.id, sources: ['click-model'] };
       },
     },

@@ -16,6 +16,8 @@ export interface RefinedObject {
   height: number;
   score: number;
   ms: number;
+  /** what made the mask (zero-shot sessions: 'zero-shot' and any prior's source) */
+  sources?: string[];
 }
 
 export class RefineWorker {
@@ -47,7 +49,7 @@ export class RefineWorker {
           if (!p) return;
           this.pending.delete(m.callId);
           if (this.pending.size === 0) this.worker.unref();
-          if (m.type === 'refined') p.resolve({ mask: m.mask, width: m.width, height: m.height, score: m.score, ms: m.ms });
+          if (m.type === 'refined') p.resolve({ mask: m.mask, width: m.width, height: m.height, score: m.score, ms: m.ms, ...(m.sources ? { sources: m.sources } : {}) });
           else p.reject(new AppError(m.error.code, m.error.message, m.error.details));
         }
       });

@@ -89,8 +89,13 @@ export interface PredictedImage {
   ms: number;
 }
 
-/** Opens a click-refinement session in the worker: the click model stays loaded between clicks. */
-export interface RefineSessionRequest {
+/**
+ * Opens a click-refinement session in the worker: the click model stays loaded between clicks;
+ * `{ kind: 'zero-shot' }` opens the zero-training graph cut instead (no model, no tfjs backend).
+ */
+export type RefineSessionRequest = ModelRefineRequest | { kind: 'zero-shot' };
+
+export interface ModelRefineRequest {
   kind: ModelKind;
   /** the stored version (its id and config JSON; validated in the worker) */
   version: StoredModel;
@@ -125,6 +130,6 @@ export type FromWorker =
   | { type: 'predict-failed'; id: number; error: SerializedError; done: number; total: number }
   | { type: 'predict-done'; done: number; failed: number; ms: number }
   | { type: 'refine-ready' }
-  | { type: 'refined'; callId: number; mask: Uint8Array; width: number; height: number; score: number; ms: number }
+  | { type: 'refined'; callId: number; mask: Uint8Array; width: number; height: number; score: number; ms: number; sources?: string[] }
   | { type: 'refine-failed'; callId: number; error: SerializedError }
   | { type: 'error'; error: SerializedError; cancelled: boolean };

@@ -39,7 +39,7 @@ port.on('message', (msg: ToWorker) => {
     }
     refineSession
       .then((s) => s.refine(msg))
-      .then((r) => post({ type: 'refined', callId, mask: r.mask, width: r.width, height: r.height, score: r.score, ms: r.ms }, [r.mask.buffer as ArrayBuffer]))
+      .then((r) => post({ type: 'refined', callId, mask: r.mask, width: r.width, height: r.height, score: r.score, ms: r.ms, ...(r.sources ? { sources: r.sources } : {}) }, [r.mask.buffer as ArrayBuffer]))
       .catch((e: unknown) => post({ type: 'refine-failed', callId, error: AppError.from(e).toJSON() }));
     return;
   }

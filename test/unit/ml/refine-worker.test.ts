@@ -72,4 +72,41 @@ describe('RefineWorker', () => {
     await expect(w.refine({ imageId: 1, path: 'x.png', clicks: [{ x: 1, y: 1, positive: true }], prevMask: null })).rejects.toMatchObject({ code: expect.stringMatching(/corrupt-data|invalid-argument/) });
     expect(w.alive).toBe(false);
   }, 60_000);
+  it('with no click model, the zero-training graph cut runs in the worker: one click gives the object, clicks outside the image are refused', async () => {
+    const w = RefineWorker.open({ kind: 'zero-shot' });
+    expect(w.threadId).not.toBe(threadId);
+    try {
+      // a bright textured disc on a darker textured background (what a first click meets)
+      const W = 96;
+      const H = 80;
+      const gt = new Uint8Array(W * H);
+      const rgb = Buffer.alloc(W * H * 3);
+      let seed = 7;
+      const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const inside = (x - 50) ** 2 + (y - 38) ** 2 <= 18 ** 2;
+          gt[y * W + x] = inside ? 1 : 0;
+          const v = (inside ? 190 : 70) + Math.round((rnd() - 0.5) * 40);
+          rgb.fill(v, (y * W + x) * 3, (y * W + x) * 3 + 3);
+        }
+      }
+      const file = path.join(tmp, 'disc.png');
+      await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).png().toFile(file);
+      const r = await w.refine({ imageId: 1, path: file, clicks: [{ x: 50, y: 38, positive: true }], prevMask: null });
+      expect([r.width, r.height]).toEqual([W, H]);
+      expect(r.sources).toEqual(['zero-shot']);
+      let inter = 0;
+      let uni = 0;
+      r.mask.forEach((v, i) => {
+        if (v && gt[i]) inter++;
+        if (v || gt[i]) uni++;
+      });
+      expect(inter / uni).toBeGreaterThan(0.8);
+      await expect(w.refine({ imageId: 1, path: file, clicks: [{ x: W + 5, y: 1, positive: true }], prevMask: null })).rejects.toMatchObject({ code: 'invalid-argument' });
+      expect(w.alive).toBe(true);
+    } finally {
+      await w.dispose();
+    }
+  });
 });
