@@ -88,6 +88,20 @@ export function labelStateText(st: LabelState | undefined): string {
 // ---- training result ------------------------------------------------------------------------
 
 /** The `train --json` result: what ran, why it stopped, and what it measured. */
+/**
+ * A model's validation figure in words: "val IoU 0.734 ± 0.021 over 12 images (baseline 0.310)";
+ * the ± is the standard error of the per-image mean (shown where there are 2+ images).
+ */
+export function valIouText(val: unknown): string {
+  const v = val as { meanIou?: unknown; iouSe?: unknown; images?: unknown; baselineIou?: unknown } | null | undefined;
+  if (!v || typeof v.meanIou !== 'number' || !Number.isFinite(v.meanIou)) return 'no validation';
+  let t = `val IoU ${v.meanIou.toFixed(3)}`;
+  if (typeof v.iouSe === 'number' && Number.isFinite(v.iouSe)) t += ` ± ${v.iouSe.toFixed(3)}`;
+  if (typeof v.images === 'number') t += ` over ${v.images} image${v.images === 1 ? '' : 's'}`;
+  if (typeof v.baselineIou === 'number' && Number.isFinite(v.baselineIou)) t += ` (baseline ${v.baselineIou.toFixed(3)}${v.meanIou <= v.baselineIou ? ': no better than calling every pixel one class' : ''})`;
+  return t;
+}
+
 export function trainResult(ver: ModelVersionInfo, budgetS: number): Record<string, unknown> {
   const m = ver.metrics;
   return {

@@ -20,7 +20,7 @@ import type {
   TrainingProgressEvent,
 } from '../api/types';
 import { createServices } from '../services/create-services';
-import { IMAGE_SORTS, labelStates, trainResult, labelStateText, parseIgnoreValue, parseStatus, parseValueMap, sortImages, valueLines, type ImageSort } from './cli-labels';
+import { IMAGE_SORTS, labelStates, trainResult, valIouText, labelStateText, parseIgnoreValue, parseStatus, parseValueMap, sortImages, valueLines, type ImageSort } from './cli-labels';
 import { APP_VERSION, defaultDataDir } from './data-dir';
 import { EXIT } from './exit-codes';
 import { termSafe } from './term-safe';
@@ -415,7 +415,7 @@ new version becomes active only if its validation IoU is not worse than the acti
         const f = finish as TrainingFinishEvent | null;
         const ver = f?.ok && f.versionId ? (await s.impl.models.list(project.id)).find((x) => x.id === f.versionId) : undefined;
         if (v.json) console.log(JSON.stringify({ ...f, ...(ver ? { result: trainResult(ver, budgetS) } : {}) }, null, 2));
-        else if (f?.ok) console.log(`Trained model version ${f.versionId} (run ${f.runId}): ${f.activation}`);
+        else if (f?.ok) console.log(`Trained model version ${f.versionId} (run ${f.runId}): ${f.activation}${ver ? `; ${valIouText(ver.metrics.val)}` : ''}`);
         else console.error(`Training ${f?.cancelled ? 'was cancelled' : `failed: ${f?.error ?? 'unknown error'}`}; the active model is unchanged.`);
         return f?.ok ? 0 : 1;
       } finally {
@@ -568,8 +568,7 @@ Without --images, pre-labels every unlabeled image. Proposals never overwrite ma
         else if (!list.length) console.log('No model versions yet. Label a few images and run: maskwright train <project-dir>');
         else
           for (const m of list) {
-            const val = m.metrics.val as { meanIou?: number } | null | undefined;
-            const iou = typeof val?.meanIou === 'number' ? `val IoU ${val.meanIou.toFixed(3)}` : 'no validation';
+            const iou = valIouText(m.metrics.val);
             console.log(`${m.isActive ? '*' : ' '} ${String(m.id).padStart(4)}  ${m.createdAt.slice(0, 16).replace('T', ' ')}  ${m.kind.padEnd(12)} ${m.arch.padEnd(20)} ${(m.backend ?? '').padEnd(8)} ${iou}  ${m.name}`);
           }
         return 0;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../core/host/cli';
-import { parseStatus, parseValueMap, sortImages, type LabelState } from '../../../core/host/cli-labels';
+import { parseStatus, parseValueMap, sortImages, valIouText, type LabelState } from '../../../core/host/cli-labels';
 import { encodePng } from '../../../core/formats/png-codec';
 import type { DatasetImportPlan, DatasetImportResult, ImageRow } from '../../../core/api/types';
 
@@ -183,5 +183,16 @@ describe('ls order', () => {
     out = [];
     expect(await main(['ls', proj, '--sort', 'size'])).toBe(2);
     expect(sortImages([{ id: 2, fileName: 'B10.png' }, { id: 1, fileName: 'b9.png' }], 'name').map((r) => r.id)).toEqual([1, 2]);
+  });
+});
+
+describe('valIouText', () => {
+  it('states the figure with its standard error, the number of images and the baseline', () => {
+    expect(valIouText({ meanIou: 0.7342, iouSe: 0.0213, images: 12, baselineIou: 0.31 })).toBe('val IoU 0.734 ± 0.021 over 12 images (baseline 0.310)');
+    expect(valIouText({ meanIou: 0.5, iouSe: null, images: 1 })).toBe('val IoU 0.500 over 1 image');
+    expect(valIouText({ meanIou: 0.02, iouSe: 0.01, images: 3, baselineIou: 0.3 })).toMatch(/no better than calling every pixel one class/);
+    expect(valIouText({ meanIou: 0.6 })).toBe('val IoU 0.600'); // versions trained before the spread was stored
+    expect(valIouText(null)).toBe('no validation');
+    expect(valIouText({ meanIou: NaN })).toBe('no validation');
   });
 });
