@@ -248,7 +248,7 @@ export const contract = {
   predictions: {
     /** pre-labels images with the active model (a worker-free batch on the host; cancellable) */
     prelabel: method<{ jobId: string }>()(
-      z.tuple([projectId, z.object({ imageIds: z.array(imageId).min(1).max(100_000).optional(), unlabeled: z.boolean().optional() }).strict()]),
+      z.tuple([projectId, z.object({ imageIds: z.array(imageId).min(1).max(100_000).optional(), unlabeled: z.boolean().optional(), minObjectPx: z.number().int().min(0).max(1_000_000).optional() }).strict()]),
     ),
     cancel: method<boolean>()(z.tuple([z.string().uuid()])),
     /** the latest proposal for an image (kept apart from the person's mask), or null */

@@ -56,6 +56,9 @@ export interface ImageRow {
   proposal?: { modelVersionId: number | null; state: 'proposed' | 'accepted' | 'rejected' | 'partial' } | null;
 }
 
+/** pre-label: proposed objects smaller than this many pixels are dropped as speckles (adjustable per run) */
+export const DEFAULT_MIN_OBJECT_PX = 24;
+
 /** a small RGBA overlay of an image's mask (class tint and outlines) for the grid */
 export interface MaskPreview {
   imageId: number;

@@ -50,6 +50,8 @@ export interface EditorChange {
 
 export const MIN_BRUSH_PX = 0.5;
 export const MAX_BRUSH_PX = 500;
+/** what one [ or ] changes the wand and fill colour tolerance by (0..255) */
+export const TOLERANCE_STEP = 4;
 
 export class Editor implements ToolHost {
   readonly history: History;
@@ -63,6 +65,7 @@ export class Editor implements ToolHost {
   #brushRadiusPx: number;
   #connectivity: Connectivity = 4;
   #wandTolerance = 24;
+  #fillTolerance = 32;
   #recorder: GestureRecorder | null = null;
   #selected: number | null = null;
   #nextId: number;
@@ -126,6 +129,9 @@ export class Editor implements ToolHost {
   get wandTolerance(): number {
     return this.#wandTolerance;
   }
+  get fillTolerance(): number {
+    return this.#fillTolerance;
+  }
   get selected(): number | null {
     return this.#selected;
   }
@@ -157,7 +163,13 @@ export class Editor implements ToolHost {
     this.#connectivity = c;
   }
   setWandTolerance(t: number): void {
-    this.#wandTolerance = Math.max(0, t);
+    this.#wandTolerance = Math.min(255, Math.max(0, Math.round(t)));
+    this.#emit({ rect: null, kind: 'state' });
+  }
+  /** 0..255; 255 (FILL_TOLERANCE_OFF) bounds the fill by labels only */
+  setFillTolerance(t: number): void {
+    this.#fillTolerance = Math.min(255, Math.max(0, Math.round(t)));
+    this.#emit({ rect: null, kind: 'state' });
   }
   setClasses(classes: EditorClass[]): void {
     this.#classes = new Map(classes.map((c) => [c.id, c]));
@@ -227,6 +239,13 @@ export class Editor implements ToolHost {
     const tool = e.shift ? null : editorToolForKey(k);
     if (tool) {
       this.setTool(tool);
+      return true;
+    }
+    // [ ] size the brush, or the colour tolerance of the wand and the fill
+    if ((k === '[' || k === ']') && (this.#tool === 'wand' || this.#tool === 'fill')) {
+      const d = k === '[' ? -TOLERANCE_STEP : TOLERANCE_STEP;
+      if (this.#tool === 'wand') this.setWandTolerance(this.#wandTolerance + d);
+      else this.setFillTolerance(this.#fillTolerance + d);
       return true;
     }
     if (k === '[') return this.setBrushRadius(this.#brushRadiusPx / 1.25), true;

@@ -208,9 +208,29 @@ export class ProposalLayer {
     this.consume(done, null);
   }
 
-  /** the state to record after the person acted: nothing left to decide -> accepted */
+  /**
+   * Instances not yet accepted that the confidence threshold hides (scoring below it), with a
+   * pixel on the person's background: undecided, not accepted.
+   */
+  hiddenRemaining(target: LabelMap): number[] {
+    const hidden = new Set(this.map.instances().filter((i) => !this.#consumed.has(i.id) && !this.isVisible(i.id)).map((i) => i.id));
+    if (!hidden.size) return [];
+    const left = new Set<number>();
+    const ids = this.map.ids;
+    const dst = target.ids;
+    for (let i = 0; i < ids.length; i++) {
+      const p = ids[i]!;
+      if (p && dst[i] === 0 && hidden.has(p)) left.add(p);
+    }
+    return [...left].sort((a, b) => a - b);
+  }
+
+  /**
+   * the state to record after the person acted: nothing left to decide -> accepted. Instances the
+   * threshold hides are still undecided: with some of them left the proposal is only 'partial'.
+   */
   stateAfterAccept(target: LabelMap): ProposalState {
-    return this.remaining(target).length ? 'partial' : 'accepted';
+    return this.remaining(target).length || this.hiddenRemaining(target).length ? 'partial' : 'accepted';
   }
 
   /** bounds of every proposal pixel (for redraws), or null */

@@ -16,6 +16,8 @@ export interface ToolHintContext {
   selected: boolean;
   /** the image has a model proposal */
   hasProposal: boolean;
+  /** the colour tolerance of the current tool (wand, fill), 0..255 */
+  tolerance?: number;
 }
 
 /** a stroke icon on a 20x20 grid: paths, and circles (optionally dashed or filled) */
@@ -105,12 +107,13 @@ export const TOOLS: readonly ToolSpec[] = [
     keyLabel: 'F',
     hotkey: { key: 'f', shift: false },
     pickedBy: 'editor',
-    help: 'Fill the clicked region (Alt+click clears it)',
+    help: 'Fill the connected region of the same label and similar colour ([ ] tolerance; Alt+click clears it)',
     helpGroup: 'Tools',
     brushSized: false,
     cursor: 'crosshair',
     assist: false,
-    hint: () => 'Click a region to fill it · Alt+click clears it',
+    hint: (c) =>
+      `Click to flood the connected region of the same label${c.tolerance !== undefined && c.tolerance < 255 ? ` whose colour is within ±${c.tolerance} of the clicked pixel` : ' (no colour bound: up to labels and image edges)'} · [ ] tolerance · Alt+click clears`,
     icon: { paths: ['M8.5 3.5l6.5 6.5-5.3 5.3a1.4 1.4 0 01-2 0L3.2 10.8a1.4 1.4 0 010-2z', 'M3.5 9.5h11', 'M16.8 12.8s1.4 1.7 1.4 2.7a1.4 1.4 0 01-2.8 0c0-1 1.4-2.7 1.4-2.7z'] },
   },
   {
@@ -119,12 +122,12 @@ export const TOOLS: readonly ToolSpec[] = [
     keyLabel: 'W',
     hotkey: { key: 'w', shift: false },
     pickedBy: 'editor',
-    help: 'Magic wand — region of similar colour',
+    help: 'Magic wand — region of similar colour ([ ] tolerance)',
     helpGroup: 'Tools',
     brushSized: false,
     cursor: 'crosshair',
     assist: false,
-    hint: () => 'Click to label the region of similar colour',
+    hint: (c) => `Click to label the region of similar colour · tolerance ±${c.tolerance ?? 24} ([ ] to change)`,
     icon: { paths: ['M3.5 16.5l9-9', 'M14 2.5v3M12.5 4h3M16.5 8v2.4M15.3 9.2h2.4M9.5 2.8v1.8M8.6 3.7h1.8'] },
   },
   {

@@ -85,6 +85,39 @@ export function regionAt(map: IdMapLike, x: number, y: number, connectivity: Con
   return scanlineFill(width, height, xi, yi, (i) => ids[i] === id, connectivity);
 }
 
+/** the colour distance test of the magic wand: pixel i is within `tol` of pixel `seed` in every colour channel */
+function colourNear(image: ImageBuffer, seed: number, tol: number): (i: number) => boolean {
+  const { data, channels } = image;
+  const colour = channels === 2 || channels === 4 ? channels - 1 : channels;
+  const s = seed * channels;
+  const ref = Array.from({ length: colour }, (_, c) => data[s + c]!);
+  return (i) => {
+    const o = i * channels;
+    for (let c = 0; c < colour; c++) if (Math.abs(data[o + c]! - ref[c]!) > tol) return false;
+    return true;
+  };
+}
+
+/** at or above this the fill is bounded by labels only (no colour bound) */
+export const FILL_TOLERANCE_OFF = 255;
+
+/**
+ * The fill tool's region: the seed's connected same-id region (background too), bounded also by
+ * image edges: only pixels whose colour is within `tolerance` of the seed pixel's (as the wand
+ * compares). Without an image, or at FILL_TOLERANCE_OFF and above, labels alone bound it.
+ */
+export function fillRegionAt(map: IdMapLike, image: ImageBuffer | null, x: number, y: number, tolerance: number, connectivity: Connectivity = 4): FillResult {
+  const { width, height, ids } = map;
+  const xi = Math.floor(x);
+  const yi = Math.floor(y);
+  if (!image || tolerance >= FILL_TOLERANCE_OFF || image.width !== width || image.height !== height || xi < 0 || yi < 0 || xi >= width || yi >= height) {
+    return regionAt(map, x, y, connectivity);
+  }
+  const id = ids[yi * width + xi]!;
+  const near = colourNear(image, yi * width + xi, tolerance);
+  return scanlineFill(width, height, xi, yi, (i) => ids[i] === id && near(i), connectivity);
+}
+
 /**
  * Bucket fill: replaces the seed's same-id region with `opts.id` (0 erases), honouring locks and
  * `onlyBackground` like the brush. Returns the changed rect or null.

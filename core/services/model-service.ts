@@ -10,6 +10,7 @@ import type { ServiceImpl } from '../api/contract';
 import { AppError } from '../api/errors';
 import type { Emit } from '../api/events';
 import type { AutoTrainSettings, ModelVersionInfo, PrelabelFinishEvent, SavingsReport, SavingsVersion, TrainingOptions, TrainingProgressEvent, TrainingStatus } from '../api/types';
+import { DEFAULT_MIN_OBJECT_PX } from '../api/types';
 import { decodeLabelMap, maskAgreement } from '../mask';
 import { maskBox } from '../ml/clicks/zoom-window';
 import type * as MlIndex from '../ml/index';
@@ -247,7 +248,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
     },
 
     predictions: {
-      prelabel(pid, { imageIds, unlabeled }) {
+      prelabel(pid, { imageIds, unlabeled, minObjectPx }) {
         const store = registry.get(pid);
         const ids = imageIds ?? (unlabeled ? allUnlabeled(store) : null);
         if (!ids || ids.length === 0) throw new AppError('invalid-argument', 'Nothing to pre-label: give image ids, or ask for the unlabeled images.');
@@ -262,7 +263,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
             const items = ids.map((id) => ({ id, path: store.images.get(id)!.path }));
             // decoding and prediction run in the ML worker: the host (and the UI it serves) stays responsive
             const job = m.PredictionJob.start(
-              { weights: repo.getWeights(active.id), config: m.modelConfigOf(active), kind: active.kind, versionId: active.id, items },
+              { weights: repo.getWeights(active.id), config: m.modelConfigOf(active), kind: active.kind, versionId: active.id, items, minAreaPx: minObjectPx ?? DEFAULT_MIN_OBJECT_PX },
               {
                 onResult: (img, done, total) => {
                   store.predictions.add({ imageId: img.id, modelVersionId: active.id, labelMap: img.labelMap, confidence: img.confidence, uncertainty: img.uncertainty });

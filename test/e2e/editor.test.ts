@@ -67,7 +67,7 @@ describe.skipIf(skipReason !== '')(`browser mode: the labelling editor${skipReas
   beforeAll(async () => {
     ({ tmp, server } = await startHost('mw-e2e-editor-'));
     projectId = (await importNuclei(server, tmp, await syntheticNuclei(tmp, 3), ['Nucleus', 'Cytoplasm'])).id;
-    rows = (await api<{ items: ImageRow[] }>('images.list', projectId, {})).items;
+    rows = (await api<{ items: ImageRow[] }>('images.list', projectId, { sort: 'name' })).items; // the grid's order
     classes = await api<LabelClass[]>('classes.list', projectId);
     ({ browser, page } = await openPage(pageErrors));
   });

@@ -155,6 +155,17 @@ describe.skipIf(skipReason !== '')(`browser mode: the model panel${skipReason ? 
 
     // --- pre-label the two unlabeled images ---
     await page.getByTestId('model-tab-prelabel').click();
+    // the model's quality, with its uncertainty, before proposals are made
+    const quality = page.getByTestId('prelabel-quality');
+    expect(await quality.textContent()).toMatch(/val IoU \d\.\d\d( ± \d\.\d\d)?/);
+    expect(await page.getByTestId('prelabel-min-size').inputValue()).toBe('24');
+    if ((await quality.getAttribute('data-weak')) === 'true') {
+      // a weak model (30 steps) needs an explicit "pre-label anyway" before a batch
+      expect(await page.getByTestId('prelabel-weak').textContent()).toMatch(/too weak|baseline/);
+      expect(await page.getByTestId('prelabel-start').isDisabled()).toBe(true);
+      await shot('weak-warning');
+      await page.getByTestId('prelabel-weak-confirm').check();
+    }
     await expect.poll(() => page.getByTestId('prelabel-start').isEnabled()).toBe(true);
     expect(await page.getByTestId('prelabel-start').textContent()).toMatch(/Pre-label 2 images/);
     await page.getByTestId('prelabel-start').click();

@@ -1,9 +1,9 @@
 import { paintMask } from '../../mask/brush';
-import { magicWand, regionAt } from '../../mask/flood-fill';
+import { fillRegionAt, magicWand } from '../../mask/flood-fill';
 import type { EditorPointerEvent, Tool, ToolHost } from './tool';
 
 /**
- * Fill (the clicked same-label region) and magic wand (the clicked region of similar image
+ * Fill (the clicked same-label region, bounded by colour edges within the fill tolerance) and magic wand (the clicked region of similar image
  * colour): a click is one gesture and one undo step.
  */
 export class FillTool implements Tool {
@@ -28,7 +28,7 @@ export class FillTool implements Tool {
       }
       region = magicWand(this.host.image, x, y, { tolerance: this.host.wandTolerance, connectivity: this.host.connectivity });
     } else {
-      region = regionAt(map, x, y, this.host.connectivity);
+      region = fillRegionAt(map, this.host.image, x, y, this.host.fillTolerance, this.host.connectivity);
     }
     if (!region.bbox) return;
     const rec = this.host.beginGesture();

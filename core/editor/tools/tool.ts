@@ -32,6 +32,8 @@ export interface ToolHost {
   readonly brushRadiusPx: number;
   readonly connectivity: Connectivity;
   readonly wandTolerance: number;
+  /** colour bound of the fill tool (FILL_TOLERANCE_OFF: labels only) */
+  readonly fillTolerance: number;
   readonly image: ImageBuffer | null;
   /** a click this close (image px) to a polygon's first vertex closes it; the renderer sets it from the zoom */
   readonly snapDistancePx: number;

@@ -76,6 +76,15 @@ export interface ValMetrics {
   /** IoU per foreground class (pooled over the validation images) */
   iou: number[];
   meanIou: number;
+  /** validation images measured (segmentation models) */
+  images?: number;
+  /** the figure's uncertainty: standard error of the per-image mean IoU (null with one image) */
+  iouSe?: number | null;
+  /**
+   * the trivial baseline: mean over classes of the IoU that calling every pixel that class would
+   * score (a model at or below it has learnt nothing useful)
+   */
+  baselineIou?: number;
 }
 
 export interface TrainProgress {
@@ -172,7 +181,23 @@ export async function evaluateSegmentation(model: tf.LayersModel, cfg: SegModelC
     acc.add(pred.classMap, s.labels);
   }
   const iou = acc.pooled();
-  return { iou, meanIou: meanFinite(iou) };
+  return { iou, meanIou: meanFinite(iou), ...valUncertainty(acc) };
+}
+
+/** images, standard error of the per-image IoU and the trivial baseline of an accumulator */
+export function valUncertainty(acc: IouAccumulator): Required<Pick<ValMetrics, 'images' | 'iouSe' | 'baselineIou'>> {
+  const perImage = acc.perImage.map((r) => meanFinite(r)).filter(Number.isFinite);
+  const n = perImage.length;
+  const mean = n ? perImage.reduce((a, b) => a + b, 0) / n : NaN;
+  const sd = n > 1 ? Math.sqrt(perImage.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
+  let total = 0;
+  for (let c = 0; c < acc.k; c++) total += acc.tp[c]! + acc.fn[c]!;
+  const base: number[] = [];
+  for (let c = 1; c < acc.k; c++) {
+    const present = acc.tp[c]! + acc.fn[c]!;
+    if (present > 0 && total > 0) base.push(present / total);
+  }
+  return { images: acc.perImage.length, iouSe: n > 1 ? sd / Math.sqrt(n) : null, baselineIou: base.length ? meanFinite(base) : 0 };
 }
 
 /** Validation IoU of a click model on a fixed set of simulated interactions. */

@@ -29,7 +29,7 @@ export function editorShortcuts(): ShortcutGroup[] {
       title: 'Tools',
       items: [
         ...toolShortcuts('Tools'),
-        { keys: ['[', ']'], what: 'Brush smaller / larger' },
+        { keys: ['[', ']'], what: 'Brush smaller / larger · wand and fill colour tolerance' },
       ],
     },
     {

@@ -263,6 +263,30 @@ describe('Editor: fill', () => {
     h.click(1, 1);
     expect(h.rows()).toEqual(Array(8).fill('####....'));
   });
+
+  it('fill on an unlabelled image stops at colour edges as well as labels; [ ] change the tolerance of fill and wand (issue 15)', () => {
+    const w = 8;
+    const data = new Uint8Array(w * w);
+    for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) data[y * w + x] = x < 4 ? 200 : 150;
+    const h = harness(w, w, { image: { data, width: w, height: w, channels: 1 } });
+    h.key('f');
+    expect(h.ed.fillTolerance).toBe(32);
+    h.click(1, 1);
+    expect(h.rows()).toEqual(Array(8).fill('####....')); // a 50-level edge bounds it
+    h.key('z', { ctrl: true });
+    // raise the tolerance past the edge: the whole unlabelled region
+    for (let i = 0; i < 5; i++) h.key(']');
+    expect(h.ed.fillTolerance).toBe(52);
+    expect(h.ed.brushRadiusPx).toBe(2); // [ ] did not size the brush
+    h.click(1, 1);
+    expect(h.rows()).toEqual(Array(8).fill('########'));
+    h.key('w');
+    h.key('[');
+    expect(h.ed.wandTolerance).toBe(20);
+    h.key('b');
+    h.key(']');
+    expect(h.ed.brushRadiusPx).toBe(2.5);
+  });
 });
 
 describe('Editor: pan and persistence', () => {

@@ -65,7 +65,15 @@ describe('ProposalLayer', () => {
     expect(rowsOf(map)).toEqual(['1100', '1000', '0000', '0000']);
     expect(ed.history.undoDepth).toBe(1);
     expect(layer.consumed.has(1)).toBe(true);
-    expect(layer.stateAfterAccept(map)).toBe('accepted'); // instance 2 is hidden by the threshold
+    // instance 2 is hidden by the threshold: undecided, so not "accepted" (issue 15)
+    expect(layer.remaining(map)).toEqual([]);
+    expect(layer.hiddenRemaining(map)).toEqual([2]);
+    expect(layer.stateAfterAccept(map)).toBe('partial');
+    // shown again and accepted: now everything is decided
+    layer.setThreshold(0);
+    expect(layer.hiddenRemaining(map)).toEqual([]);
+    layer.accept(ed);
+    expect(layer.stateAfterAccept(map)).toBe('accepted');
   });
 
   it('never overwrites the person’s pixels; undo brings the consumed instances back', () => {

@@ -37,6 +37,7 @@ export class EditorModel {
   #statePath = $state('brush.idle');
   #activeClassId = $state(0);
   #brushRadiusPx = $state(8);
+  #tolerance = $state(0);
   #mode = $state<LabelMode>('instance');
   #selected = $state<number | null>(null);
   #undoDepth = $state(0);
@@ -75,6 +76,10 @@ export class EditorModel {
   get brushRadiusPx(): number {
     return this.#brushRadiusPx;
   }
+  /** the colour tolerance of the current tool (wand or fill; the wand's otherwise) */
+  get tolerance(): number {
+    return this.#tolerance;
+  }
   get mode(): LabelMode {
     return this.#mode;
   }
@@ -112,6 +117,7 @@ export class EditorModel {
     this.#statePath = e.statePath;
     this.#activeClassId = e.activeClassId;
     this.#brushRadiusPx = e.brushRadiusPx;
+    this.#tolerance = e.tool === 'fill' ? e.fillTolerance : e.wandTolerance;
     this.#mode = e.mode;
     this.#selected = e.selected;
     this.#undoDepth = e.history.undoDepth;

@@ -10,7 +10,7 @@ import type { PrelabelFinishEvent, PrelabelProgressEvent } from '../../../../cor
 import { HostJob, type HostJobHandlers, type HostJobPhase } from './host-job.svelte';
 
 export type PrelabelPhase = HostJobPhase;
-export type PrelabelTarget = { imageIds: number[] } | { unlabeled: true };
+export type PrelabelTarget = ({ imageIds: number[] } | { unlabeled: true }) & { minObjectPx?: number };
 
 export class PrelabelJob extends HostJob<PrelabelTarget, PrelabelProgressEvent, PrelabelFinishEvent> {
   #client: MaskwrightClient;

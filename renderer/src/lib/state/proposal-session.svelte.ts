@@ -12,6 +12,8 @@ import type { Editor } from '../../../../core/editor/editor';
 import type { ProposalAcceptResult, ProposalState } from '../../../../core/editor/proposal-layer';
 import { ProposalLayer } from '../../../../core/editor/proposal-layer';
 import { LabelMap } from '../../../../core/mask/label-map';
+import { qualityOf } from '../model-quality';
+import type { ModelQuality } from '../model-quality';
 
 export type ProposalPhase = 'none' | 'loading' | 'shown' | 'closed' | 'failed';
 
@@ -25,10 +27,12 @@ export class ProposalSession {
   #threshold = $state(0);
   #visible = $state(0);
   #remaining = $state(0);
+  #hidden = $state(0);
   #total = $state(0);
   #hasConfidence = $state(false);
   #modelVersionId = $state<number | null>(null);
   #prelabelling = $state(false);
+  #quality = $state.raw<ModelQuality | null>(null);
   #layer = $state.raw<ProposalLayer | null>(null);
   #predictionId = 0;
   /** the person accepted something from this proposal in this session */
@@ -72,6 +76,10 @@ export class ProposalSession {
   get remaining(): number {
     return this.#remaining;
   }
+  /** instances not yet accepted that the confidence threshold hides */
+  get hidden(): number {
+    return this.#hidden;
+  }
   get total(): number {
     return this.#total;
   }
@@ -80,6 +88,10 @@ export class ProposalSession {
   }
   get modelVersionId(): number | null {
     return this.#modelVersionId;
+  }
+  /** how good the model that made the proposal is (null until known, or when it was deleted) */
+  get quality(): ModelQuality | null {
+    return this.#quality;
   }
   get predictionId(): number {
     return this.#predictionId;
@@ -153,6 +165,7 @@ export class ProposalSession {
     this.#predictionId = info.id;
     this.#state = info.state;
     this.#modelVersionId = info.modelVersionId;
+    void this.#loadQuality(info.modelVersionId);
     this.#hasConfidence = !!layer.confidence;
     this.#total = map.instanceCount;
     this.#layer = layer;
@@ -237,6 +250,7 @@ export class ProposalSession {
     this.#refresh();
     if (next !== this.#state) void this.#setState(next);
     if (next === 'accepted') this.onmessage?.('Proposal accepted — every object is now in your mask (undo brings it back).', 'success');
+    else if (!this.#remaining && this.#hidden) this.onmessage?.(`Accepted what is shown; ${this.#hidden} less confident object${this.#hidden === 1 ? ' is' : 's are'} hidden by the confidence slider, not accepted.`, 'info');
   }
 
   /** an accept was undone or redone: the recorded state follows */
@@ -248,7 +262,7 @@ export class ProposalSession {
     // only the person's accepts (here) move the state; other undos leave it alone
     if (!this.#touched) return;
     const anyAccepted = editor.map.instances().some((i) => i.source === 'model');
-    const next: ProposalState = layer.remaining(editor.map).length ? (anyAccepted ? 'partial' : 'proposed') : 'accepted';
+    const next: ProposalState = layer.remaining(editor.map).length || layer.hiddenRemaining(editor.map).length ? (anyAccepted ? 'partial' : 'proposed') : 'accepted';
     if (next !== this.#state) void this.#setState(next);
   }
 
@@ -258,8 +272,19 @@ export class ProposalSession {
     if (layer && editor) {
       this.#visible = layer.visibleInstances().length;
       this.#remaining = layer.remaining(editor.map).length;
+      this.#hidden = layer.hiddenRemaining(editor.map).length;
     }
     this.onchange?.();
+  }
+
+  async #loadQuality(versionId: number | null): Promise<void> {
+    if (versionId === null) return;
+    try {
+      const v = (await this.#client.models.list(this.projectId)).find((m) => m.id === versionId);
+      if (!this.#disposed && this.#modelVersionId === versionId) this.#quality = v ? qualityOf(v) : null;
+    } catch {
+      /* the quality line is a hint: without it the proposal still works */
+    }
   }
 
   async #setState(s: ProposalState): Promise<void> {
