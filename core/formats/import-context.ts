@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { ImageRow } from '../api/types';
 import { LabelMap } from '../mask/label-map';
-import type { Rle } from '../mask/rle';
+import { forEachRleColumnRun, type Rle } from '../mask/rle';
 import type { ProjectStore } from '../store/project-store';
 import { IssueList } from './validation-report';
 
@@ -254,32 +254,14 @@ export class ImportContext {
   /** paintRle with the overlap accounting of paintPixels. */
   paintRle(map: LabelMap, rle: Rle, id: number): void {
     const { ids, width } = map;
-    const { height, counts } = rle;
     let lost: Map<number, number> | null = null;
-    let p = 0;
-    for (let j = 0; j < counts.length; j++) {
-      let c = counts[j]!;
-      if ((j & 1) === 0) {
-        p += c;
-        continue;
+    forEachRleColumnRun(rle, (start, end) => {
+      for (let idx = start; idx < end; idx += width) {
+        const u = ids[idx]!;
+        if (u !== 0 && u !== id) (lost ??= new Map()).set(u, (lost.get(u) ?? 0) + 1);
+        ids[idx] = id;
       }
-      let x = (p / height) | 0;
-      let y = p - x * height;
-      p += c;
-      while (c > 0) {
-        const k = Math.min(c, height - y);
-        let idx = y * width + x;
-        const end = idx + k * width;
-        for (; idx < end; idx += width) {
-          const u = ids[idx]!;
-          if (u !== 0 && u !== id) (lost ??= new Map()).set(u, (lost.get(u) ?? 0) + 1);
-          ids[idx] = id;
-        }
-        c -= k;
-        y = 0;
-        x++;
-      }
-    }
+    });
     if (lost) this.#noteOverlaps(map, id, lost);
   }
 

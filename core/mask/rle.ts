@@ -336,6 +336,18 @@ export function decodeRle(rle: Rle, out?: Uint8Array): Uint8Array {
  * (other pixels untouched): decoding, and painting an annotation into an instance-id map.
  */
 export function paintRle(out: Uint8Array | Uint32Array, rle: Rle, value: number): void {
+  const stride = rle.width;
+  forEachRleColumnRun(rle, (start, end) => {
+    for (let idx = start; idx < end; idx += stride) out[idx] = value;
+  });
+}
+
+/**
+ * The foreground of `rle` as vertical runs in a row-major buffer of its size: `fn(start, end)`
+ * for each, covering start, start + width, … up to (not including) end. The one column walk
+ * behind paintRle and every painter that does more per pixel (e.g. overlap accounting).
+ */
+export function forEachRleColumnRun(rle: Rle, fn: (start: number, end: number) => void): void {
   const { width, height, counts } = rle;
   let p = 0;
   for (let j = 0; j < counts.length; j++) {
@@ -350,9 +362,8 @@ export function paintRle(out: Uint8Array | Uint32Array, rle: Rle, value: number)
     p += c;
     while (c > 0) {
       const k = Math.min(c, height - y);
-      let idx = y * width + x;
-      const end = idx + k * width;
-      for (; idx < end; idx += width) out[idx] = value;
+      const start = y * width + x;
+      fn(start, start + k * width);
       c -= k;
       y = 0;
       x++;

@@ -31,28 +31,35 @@ export function tempOwner(name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/**
+ * Calls `fn` for every entry below `dir` that is not a folder, descending `depth` folder levels
+ * (0: `dir` itself only); a folder that cannot be read is skipped.
+ */
+export function walkFiles(dir: string, depth: number, fn: (file: string, entry: fs.Dirent) => void): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (depth > 0) walkFiles(p, depth - 1, fn);
+    } else fn(p, e);
+  }
+}
+
 /** Stale temp files in a project folder (its root and the derived-file folders, two levels deep). */
 export function findStaleTempFiles(projectDir: string): string[] {
   const out: string[] = [];
-  const scan = (dir: string, depth: number) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) {
-        if (depth > 0) scan(p, depth - 1);
-      } else if (e.isFile()) {
-        const pid = tempOwner(e.name);
-        if (pid !== null && !isProcessAlive(pid)) out.push(p);
-      }
-    }
+  const visit = (p: string, e: fs.Dirent) => {
+    if (!e.isFile()) return;
+    const pid = tempOwner(e.name);
+    if (pid !== null && !isProcessAlive(pid)) out.push(p);
   };
-  scan(projectDir, 0);
-  for (const d of DERIVED_DIRS) scan(path.join(projectDir, d), 2);
+  walkFiles(projectDir, 0, visit);
+  for (const d of DERIVED_DIRS) walkFiles(path.join(projectDir, d), 2, visit);
   return out.sort();
 }
 

@@ -8,6 +8,7 @@ import os from 'node:os';
 import type Database from 'better-sqlite3';
 import { AppError } from '../api/errors';
 import { MODEL_KINDS, type ModelKind, type ModelVersionInfo, type TrainingRunInfo } from '../api/types';
+import { isProcessAlive } from './leftovers';
 
 export type RunStatus = TrainingRunInfo['status'];
 
@@ -275,7 +276,7 @@ export class ModelRepo {
    * the app) is left alone; a run owned by another host is left alone too, since its process
    * cannot be checked from here. Rows from before migration 0004 have no owner and count as dead.
    */
-  failInterruptedRuns(isAlive: (pid: number) => boolean = processIsAlive): number {
+  failInterruptedRuns(isAlive: (pid: number) => boolean = isProcessAlive): number {
     const rows = this.db.prepare("SELECT id, owner_pid, owner_host FROM training_run WHERE status IN ('running', 'queued')").all() as {
       id: number;
       owner_pid: number | null;
@@ -294,13 +295,3 @@ export class ModelRepo {
   }
 }
 
-/** Whether a process with this pid exists on this machine (EPERM: it exists, owned by another user). */
-export function processIsAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../api/errors';
 import { LabelMap } from '../mask/label-map';
-import { findStaleTempFiles, tempOwner } from './leftovers';
+import { findStaleTempFiles, tempOwner, walkFiles } from './leftovers';
 import { resolveImageFile, resolveInProject } from './project-paths';
 import type { ProjectStore } from './project-store';
 
@@ -84,25 +84,10 @@ export function checkProject(store: ProjectStore): ProjectCheckReport {
     problems.push({ kind: 'integrity', message: `the annotation table cannot be read: ${(err as Error).message}` });
   }
   for (const [dir, used] of [['thumbs', usedThumbs], ['images', usedCopies]] as const) {
-    walk(path.join(store.dir, dir), (f) => {
+    walkFiles(path.join(store.dir, dir), 3, (f) => {
       if (tempOwner(path.basename(f)) === null && !used.has(f)) report.orphans.push(f);
     });
   }
   report.leftovers = findStaleTempFiles(store.dir);
   return report;
-}
-
-function walk(dir: string, fn: (file: string) => void, depth = 3): void {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) {
-      if (depth > 0) walk(p, fn, depth - 1);
-    } else fn(p);
-  }
 }

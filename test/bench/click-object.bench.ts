@@ -21,7 +21,7 @@ import type { FeatureImage } from '../../core/ml/live/feature-types';
 import { binaryIou } from '../../core/ml/iou-metrics';
 import { createRng } from '../../core/ml/train/rng';
 import { median, percentile, type BenchContext, type BenchResult, type BenchRow, type BenchSuite } from './bench-types';
-import { dsbSplit, loadDsb } from './ml-model.bench';
+import { dsbSplit, instanceBoxes, loadDsb } from './ml-model.bench';
 
 interface Obj {
   image: FeatureImage;
@@ -41,28 +41,8 @@ interface Stats {
 const newStats = (): Stats => ({ noc85: [], noc90: [], iou1: [], iou3: [], iou5: [], ms: [] });
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / Math.max(a.length, 1);
 
-function boxesOf(inst: Uint32Array, W: number): Map<number, { x0: number; y0: number; x1: number; y1: number; area: number }> {
-  const boxes = new Map<number, { x0: number; y0: number; x1: number; y1: number; area: number }>();
-  for (let i = 0; i < inst.length; i++) {
-    const id = inst[i]!;
-    if (!id) continue;
-    const x = i % W;
-    const y = (i - x) / W;
-    const b = boxes.get(id);
-    if (!b) boxes.set(id, { x0: x, y0: y, x1: x, y1: y, area: 1 });
-    else {
-      b.area++;
-      b.x0 = Math.min(b.x0, x);
-      b.x1 = Math.max(b.x1, x);
-      b.y0 = Math.min(b.y0, y);
-      b.y1 = Math.max(b.y1, y);
-    }
-  }
-  return boxes;
-}
-
 function pickObjects(image: FeatureImage, inst: Uint32Array, perImage: number, rng: ReturnType<typeof createRng>): Obj[] {
-  const ids = [...boxesOf(inst, image.width).entries()].filter(([, b]) => b.area >= 30).map(([id]) => id);
+  const ids = [...instanceBoxes(inst, image.width).entries()].filter(([, b]) => b.area >= 30).map(([id]) => id);
   for (let i = ids.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     [ids[i], ids[j]] = [ids[j]!, ids[i]!];
@@ -74,7 +54,7 @@ function pickObjects(image: FeatureImage, inst: Uint32Array, perImage: number, r
 function view(o: Obj, crop: boolean): { image: FeatureImage; gt: Uint8Array } {
   const { width: W, height: H, channels: C } = o.image;
   if (!crop) return { image: o.image, gt: Uint8Array.from(o.inst, (v) => (v === o.id ? 1 : 0)) };
-  const b = boxesOf(Uint32Array.from(o.inst, (v) => (v === o.id ? 1 : 0)), W).get(1)!;
+  const b = instanceBoxes(Uint32Array.from(o.inst, (v) => (v === o.id ? 1 : 0)), W).get(1)!;
   const margin = Math.max(48, Math.round(1.5 * Math.max(b.x1 - b.x0, b.y1 - b.y0)));
   const cx0 = Math.max(0, b.x0 - margin);
   const cy0 = Math.max(0, b.y0 - margin);

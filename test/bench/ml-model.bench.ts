@@ -118,23 +118,14 @@ const lastJson = (s: string) => JSON.parse(s.trim().split('\n').filter((l) => l.
 
 // ----------------------------------------------------------------------------- our side
 
-/** Median wasm time of a train step and of a forward pass (batch 4, 256x256, the reference arch). */
-async function timeWasmStep(quick: boolean): Promise<{ stepS: number; forwardS: number; steps: number[]; forwards: number[]; params: number }> {
-  const cfg = defaultModelConfig({ unet: REFERENCE_UNET, inputNorm: 'unit' });
-  const m = buildAttentionUNet(cfg);
-  const x = tf.randomUniform([4, 256, 256, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const y = tf.cast(tf.greater(tf.randomUniform([4, 256, 256, 1], 0, 1, 'float32', 2), 0.85), 'float32') as tf.Tensor4D;
+/**
+ * Seconds per train step after `warm` warm-up steps: Adam 1e-3, CE + Dice, unit weights — the
+ * protocol of every step-time row (this suite and ml-native-kernels).
+ */
+export function timeTrainSteps(m: tf.LayersModel, x: tf.Tensor4D, y: tf.Tensor4D, warm: number, reps: number): number[] {
   const w = tf.onesLike(y) as tf.Tensor4D;
   const opt = tf.train.adam(1e-3);
   const vars = m.trainableWeights.map((v) => v.read() as tf.Variable);
-  const warm = quick ? 1 : 2;
-  const reps = quick ? 2 : 5;
-  const forwards: number[] = [];
-  for (let i = 0; i < warm + reps; i++) {
-    const t0 = performance.now();
-    tf.tidy(() => (m.predict(x) as tf.Tensor).dataSync());
-    if (i >= warm) forwards.push((performance.now() - t0) / 1000);
-  }
   const steps: number[] = [];
   for (let i = 0; i < warm + reps; i++) {
     const t0 = performance.now();
@@ -143,9 +134,49 @@ async function timeWasmStep(quick: boolean): Promise<{ stepS: number; forwardS: 
     l.dispose();
     if (i >= warm) steps.push((performance.now() - t0) / 1000);
   }
-  const params = m.countParams();
   opt.dispose();
-  tf.dispose([x, y, w]);
+  w.dispose();
+  return steps;
+}
+
+/** Bounding box and pixel count of every instance id in a row-major id map. */
+export function instanceBoxes(inst: ArrayLike<number>, W: number): Map<number, { x0: number; y0: number; x1: number; y1: number; area: number }> {
+  const boxes = new Map<number, { x0: number; y0: number; x1: number; y1: number; area: number }>();
+  for (let i = 0; i < inst.length; i++) {
+    const id = inst[i]!;
+    if (!id) continue;
+    const x = i % W;
+    const y = (i - x) / W;
+    const b = boxes.get(id);
+    if (!b) boxes.set(id, { x0: x, y0: y, x1: x, y1: y, area: 1 });
+    else {
+      b.area++;
+      b.x0 = Math.min(b.x0, x);
+      b.x1 = Math.max(b.x1, x);
+      b.y0 = Math.min(b.y0, y);
+      b.y1 = Math.max(b.y1, y);
+    }
+  }
+  return boxes;
+}
+
+/** Median wasm time of a train step and of a forward pass (batch 4, 256x256, the reference arch). */
+async function timeWasmStep(quick: boolean): Promise<{ stepS: number; forwardS: number; steps: number[]; forwards: number[]; params: number }> {
+  const cfg = defaultModelConfig({ unet: REFERENCE_UNET, inputNorm: 'unit' });
+  const m = buildAttentionUNet(cfg);
+  const x = tf.randomUniform([4, 256, 256, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const y = tf.cast(tf.greater(tf.randomUniform([4, 256, 256, 1], 0, 1, 'float32', 2), 0.85), 'float32') as tf.Tensor4D;
+  const warm = quick ? 1 : 2;
+  const reps = quick ? 2 : 5;
+  const forwards: number[] = [];
+  for (let i = 0; i < warm + reps; i++) {
+    const t0 = performance.now();
+    tf.tidy(() => (m.predict(x) as tf.Tensor).dataSync());
+    if (i >= warm) forwards.push((performance.now() - t0) / 1000);
+  }
+  const steps = timeTrainSteps(m, x, y, warm, reps);
+  const params = m.countParams();
+  tf.dispose([x, y]);
   m.dispose();
   return { stepS: median(steps), forwardS: median(forwards), steps, forwards, params };
 }
@@ -235,22 +266,7 @@ async function evaluateClicks(model: tf.LayersModel, cfg: SegModelConfig, test: 
   };
   for (const d of test) {
     const { width: W, height: H } = d.rgb;
-    const boxes = new Map<number, { x0: number; y0: number; x1: number; y1: number; area: number }>();
-    for (let i = 0; i < d.instances.length; i++) {
-      const id = d.instances[i]!;
-      if (!id) continue;
-      const x = i % W;
-      const y = (i - x) / W;
-      const b = boxes.get(id);
-      if (!b) boxes.set(id, { x0: x, y0: y, x1: x, y1: y, area: 1 });
-      else {
-        b.area++;
-        b.x0 = Math.min(b.x0, x);
-        b.x1 = Math.max(b.x1, x);
-        b.y0 = Math.min(b.y0, y);
-        b.y1 = Math.max(b.y1, y);
-      }
-    }
+    const boxes = instanceBoxes(d.instances, W);
     const ids = [...boxes.entries()].filter(([, b]) => b.area >= 30).map(([id]) => id);
     for (let i = ids.length - 1; i > 0; i--) {
       const j = rng.int(i + 1);

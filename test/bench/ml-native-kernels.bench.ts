@@ -16,11 +16,11 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../core/ml/backend';
 import { buildAttentionUNet } from '../../core/ml/models/attention-unet';
 import { defaultModelConfig, REFERENCE_UNET } from '../../core/ml/models/model-config';
-import { segmentationLoss } from '../../core/ml/train/segmentation-loss';
 import { conv2dFilterGrad } from '../../core/ml/wasm-kernels/conv2d-backprop-filter';
 import { nativeKernelStatus, setNativeKernelsEnabled } from '../../core/ml/wasm-kernels/native-kernels';
 import { stockKernel } from '../../core/ml/wasm-kernels/stock-kernels';
 import { median, type BenchContext, type BenchResult, type BenchRow, type BenchSuite } from './bench-types';
+import { timeTrainSteps } from './ml-model.bench';
 
 const PY = '/usr/bin/python3';
 const HERE = path.dirname(new URL(import.meta.url).pathname);
@@ -145,19 +145,8 @@ function timeStep(warm: number, reps: number): number[] {
   const m = buildAttentionUNet(defaultModelConfig({ unet: REFERENCE_UNET, inputNorm: 'unit' }));
   const x = tf.randomUniform([4, 256, 256, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
   const y = tf.cast(tf.greater(tf.randomUniform([4, 256, 256, 1], 0, 1, 'float32', 2), 0.85), 'float32') as tf.Tensor4D;
-  const w = tf.onesLike(y) as tf.Tensor4D;
-  const opt = tf.train.adam(1e-3);
-  const vars = m.trainableWeights.map((v) => v.read() as tf.Variable);
-  const steps: number[] = [];
-  for (let i = 0; i < warm + reps; i++) {
-    const t0 = performance.now();
-    const l = opt.minimize(() => segmentationLoss(m.apply(x, { training: false }) as tf.Tensor4D, y, w, { diceWeight: 1 }), true, vars)!;
-    l.dataSync();
-    l.dispose();
-    if (i >= warm) steps.push((performance.now() - t0) / 1000);
-  }
-  opt.dispose();
-  tf.dispose([x, y, w]);
+  const steps = timeTrainSteps(m, x, y, warm, reps);
+  tf.dispose([x, y]);
   m.dispose();
   return steps;
 }

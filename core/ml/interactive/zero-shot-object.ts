@@ -524,6 +524,9 @@ export class ZeroShotSegmenter {
       }
       return s;
     };
+    // one pass for the squared feature distance of every neighbour pair (-1: neighbour outside),
+    // then the weights from it once beta (from the mean distance) is known
+    const pairW = new Float32Array(n * 4).fill(-1);
     let sumD = 0;
     let cntD = 0;
     for (let y = 0; y < wh; y++) {
@@ -532,23 +535,18 @@ export class ZeroShotSegmenter {
           const X = x + dx8[k]!;
           const Y = y + dy8[k]!;
           if (!inside(X, Y)) continue;
-          sumD += diff2(y * ww + x, Y * ww + X);
+          const p = y * ww + x;
+          const d2 = diff2(p, Y * ww + X);
+          pairW[p * 4 + k] = d2;
+          sumD += d2;
           cntD++;
         }
       }
     }
     const beta = 1 / (2 * Math.max(1e-6, sumD / Math.max(1, cntD)));
-    const pairW = new Float32Array(n * 4);
-    for (let y = 0; y < wh; y++) {
-      for (let x = 0; x < ww; x++) {
-        for (let k = 0; k < 4; k++) {
-          const X = x + dx8[k]!;
-          const Y = y + dy8[k]!;
-          if (!inside(X, Y)) continue;
-          const p = y * ww + x;
-          pairW[p * 4 + k] = (o.gamma * Math.exp(-beta * diff2(p, Y * ww + X))) / (k >= 2 ? Math.SQRT2 : 1);
-        }
-      }
+    for (let i = 0; i < pairW.length; i++) {
+      const d2 = pairW[i]!;
+      pairW[i] = d2 < 0 ? 0 : (o.gamma * Math.exp(-beta * d2)) / ((i & 3) >= 2 ? Math.SQRT2 : 1);
     }
 
     const idx = new Int32Array(n);

@@ -1,38 +1,24 @@
 // Issue 13 points 6 and 7: exit status tells scripts about skipped items (EXIT.PARTIAL, --strict ->
 // FAILED), and file names with control characters are escaped in human output (JSON stays exact).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../../core/host/cli';
 import { EXIT } from '../../../core/host/exit-codes';
 import { termSafe } from '../../../core/host/term-safe';
+import { useCliCapture } from '../../helpers/cli-capture';
 
-let tmp: string;
-let out: string[];
-let err: string[];
-beforeEach(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-exit-'));
-  process.env.MASKWRIGHT_HOME = path.join(tmp, 'home');
-  out = [];
-  err = [];
-  vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  delete process.env.MASKWRIGHT_HOME;
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const io = useCliCapture('mw-exit-', { home: true });
+const { out, err } = io;
 
 const png = (file: string, w: number, h: number, shade: number) =>
   sharp({ create: { width: w, height: h, channels: 3, background: { r: shade, g: shade, b: shade } } }).png().toFile(file);
 
 /** a project with images a.png, b.png (and an empty file that import skips) */
 async function setup(): Promise<{ proj: string; imgs: string }> {
-  const proj = path.join(tmp, 'proj');
-  const imgs = path.join(tmp, 'imgs');
+  const proj = path.join(io.tmp, 'proj');
+  const imgs = path.join(io.tmp, 'imgs');
   fs.mkdirSync(imgs);
   await png(path.join(imgs, 'a.png'), 8, 6, 10);
   await png(path.join(imgs, 'b.png'), 8, 6, 200);
@@ -51,7 +37,7 @@ describe('exit status', () => {
     const { proj, imgs } = await setup();
     expect(await main(['import', proj, imgs])).toBe(EXIT.OK);
     expect(await main(['import', proj, imgs])).toBe(EXIT.OK); // all duplicates
-    const more = path.join(tmp, 'more');
+    const more = path.join(io.tmp, 'more');
     fs.mkdirSync(more);
     await png(path.join(more, 'c.png'), 8, 6, 90);
     fs.writeFileSync(path.join(more, 'broken.png'), 'not a png');
@@ -63,21 +49,21 @@ describe('exit status', () => {
   it('import-annotations --apply: 3 when entries were skipped, --strict refuses (1) and writes nothing; export: 3 when items were left out, --strict writes nothing', async () => {
     const { proj, imgs } = await setup();
     expect(await main(['import', proj, imgs])).toBe(EXIT.OK);
-    const good = path.join(tmp, 'good.json');
+    const good = path.join(io.tmp, 'good.json');
     cocoFile(good, [{ image: 'a.png', segs: [[1, 1, 5, 1, 5, 4, 1, 4]] }, { image: 'b.png', segs: [[2, 2, 6, 2, 6, 5]] }]);
     expect(await main(['import-annotations', proj, good, '--format', 'coco', '--apply'])).toBe(EXIT.OK);
-    const partly = path.join(tmp, 'partly.json');
+    const partly = path.join(io.tmp, 'partly.json');
     cocoFile(partly, [{ image: 'a.png', segs: [[1, 1, 5, 1, 5, 4, 1, 4], [1, 1]] }]); // the second polygon is invalid
     expect(await main(['import-annotations', proj, partly, '--format', 'coco', '--apply', '--strict'])).toBe(EXIT.FAILED);
     expect(await main(['import-annotations', proj, partly, '--format', 'coco', '--apply', '--merge'])).toBe(EXIT.PARTIAL);
 
-    expect(await main(['export', proj, path.join(tmp, 'ok'), '--format', 'coco'])).toBe(EXIT.OK);
+    expect(await main(['export', proj, path.join(io.tmp, 'ok'), '--format', 'coco'])).toBe(EXIT.OK);
     // a missing image file is left out
     fs.rmSync(path.join(imgs, 'b.png'));
-    expect(await main(['export', proj, path.join(tmp, 'strict'), '--format', 'coco', '--strict'])).toBe(EXIT.FAILED);
-    expect(fs.existsSync(path.join(tmp, 'strict'))).toBe(false);
-    expect(fs.readdirSync(tmp).filter((n) => n.includes('.partial-'))).toEqual([]);
-    expect(await main(['export', proj, path.join(tmp, 'partial'), '--format', 'coco'])).toBe(EXIT.PARTIAL);
+    expect(await main(['export', proj, path.join(io.tmp, 'strict'), '--format', 'coco', '--strict'])).toBe(EXIT.FAILED);
+    expect(fs.existsSync(path.join(io.tmp, 'strict'))).toBe(false);
+    expect(fs.readdirSync(io.tmp).filter((n) => n.includes('.partial-'))).toEqual([]);
+    expect(await main(['export', proj, path.join(io.tmp, 'partial'), '--format', 'coco'])).toBe(EXIT.PARTIAL);
     expect(err.join('\n') + out.join('\n')).toMatch(/--strict/);
   });
 });
@@ -94,7 +80,7 @@ describe('terminal escaping', () => {
 
   it('import and ls print escaped names; --json keeps them exact', async () => {
     const { proj } = await setup();
-    const evil = path.join(tmp, 'evil');
+    const evil = path.join(io.tmp, 'evil');
     fs.mkdirSync(evil);
     const name = 'x\n  skipped  fake\u001b[2J\u001b]0;title\u0007.png';
     await png(path.join(evil, name), 8, 6, 77);
@@ -103,13 +89,13 @@ describe('terminal escaping', () => {
     const human = out.join('\n');
     expect(human).not.toMatch(/\u001b/);
     expect(human).toContain('bad\\x1b[31m.png');
-    out = [];
+    out.length = 0;
     expect(await main(['ls', proj])).toBe(EXIT.OK);
     const listing = out.join('\n');
     expect(listing).not.toMatch(/\u001b|\u0007/);
     expect(listing.split('\n')).toHaveLength(2); // the header and one row: the newline in the name forged no line
     expect(listing).toContain('x\\n  skipped  fake\\x1b[2J\\x1b]0;title\\x07.png');
-    out = [];
+    out.length = 0;
     expect(await main(['ls', proj, '--json'])).toBe(EXIT.OK);
     expect(JSON.parse(out.join('\n')).items[0].fileName).toBe(name);
   });

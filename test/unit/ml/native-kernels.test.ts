@@ -12,42 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../core/ml/backend';
 import { nativeKernelStatus, nativeWasmBytes, NATIVE_WASM_SHA256, setNativeKernelsEnabled } from '../../../core/ml/wasm-kernels/native-kernels';
 import { REPO_ROOT } from '../../helpers/paths';
-
-const TOL = 1e-4;
-type Shape4 = [number, number, number, number];
-type Out = { shape: number[]; data: Float32Array };
-
-/** xorshift32 in [-1, 1): identical inputs on both backends */
-function rand(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = (s / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-const T = (shape: readonly number[], seed: number) => tf.tensor(rand(shape.reduce((a, b) => a * b, 1), seed), [...shape]);
-
-async function on(backend: 'cpu' | 'wasm', fn: () => tf.Tensor[]): Promise<Out[]> {
-  await tf.setBackend(backend);
-  return tf.tidy(() => fn().map((t) => ({ shape: t.shape, data: t.dataSync().slice() as Float32Array })));
-}
-
-function relErr(a: Out, b: Out): number {
-  expect(a.shape).toEqual(b.shape);
-  let maxRef = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < b.data.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(b.data[i]!));
-    maxDiff = Math.max(maxDiff, Math.abs(a.data[i]! - b.data[i]!));
-  }
-  return maxRef === 0 ? maxDiff : maxDiff / maxRef;
-}
+import { on, onWasmNoLeak, rand, relErr, T, TOL, type Shape4 } from './backend-compare';
 
 interface Case {
   x: Shape4;
@@ -125,12 +90,7 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput (native) match cpu', () =
         tf.engine().runKernel('Conv2DBackpropInput', { dy: T(y, 2), filter: T(f, 3) }, { ...attrs, inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor,
       ];
       const ref = await on('cpu', kernel);
-      await tf.setBackend('wasm');
-      const before = tf.memory().numTensors;
-      const ids = tf.engine().backend.numDataIds();
-      const got = await on('wasm', kernel);
-      expect(tf.memory().numTensors).toBe(before);
-      expect(tf.engine().backend.numDataIds()).toBe(ids);
+      const got = await onWasmNoLeak(kernel);
       setNativeKernelsEnabled(false);
       const fallback = await on('wasm', kernel);
       setNativeKernelsEnabled(true);
@@ -183,12 +143,7 @@ describe('Conv2D / FusedConv2D (native where the filter fits in cache) match cpu
         tf.fused.conv2d({ x: T(c.x, 1) as tf.Tensor4D, filter: T(c.f, 2) as tf.Tensor4D, strides: c.s, pad: c.pad, dilations: c.d, bias: T([c.f[3]], 3), activation: 'relu' }),
       ];
       const ref = await on('cpu', fn);
-      await tf.setBackend('wasm');
-      const before = tf.memory().numTensors;
-      const ids = tf.engine().backend.numDataIds();
-      const got = await on('wasm', fn);
-      expect(tf.memory().numTensors).toBe(before);
-      expect(tf.engine().backend.numDataIds()).toBe(ids);
+      const got = await onWasmNoLeak(fn);
       got.forEach((g, i) => expect(relErr(g, ref[i]!)).toBeLessThanOrEqual(TOL));
     });
   }
@@ -209,12 +164,7 @@ describe('Add / Sub / Multiply (native for float32) match cpu', () => {
     it(`[${sa.join(',')}] op [${sb.join(',')}]`, async () => {
       const fn = () => [tf.add(T(sa, 1), T(sb, 2)), tf.sub(T(sa, 1), T(sb, 2)), tf.mul(T(sa, 1), T(sb, 2))];
       const ref = await on('cpu', fn);
-      await tf.setBackend('wasm');
-      const before = tf.memory().numTensors;
-      const ids = tf.engine().backend.numDataIds();
-      const got = await on('wasm', fn);
-      expect(tf.memory().numTensors).toBe(before);
-      expect(tf.engine().backend.numDataIds()).toBe(ids);
+      const got = await onWasmNoLeak(fn);
       got.forEach((g, i) => expect(relErr(g, ref[i]!)).toBeLessThanOrEqual(1e-6));
     });
   }
@@ -244,12 +194,7 @@ describe('Sum (native for float32) matches cpu', () => {
     it(`x${shape.join('x')} axis ${JSON.stringify(axis)} keepDims ${keepDims}`, async () => {
       const fn = () => [tf.sum(T(shape, 7), axis, keepDims)];
       const ref = await on('cpu', fn);
-      await tf.setBackend('wasm');
-      const before = tf.memory().numTensors;
-      const ids = tf.engine().backend.numDataIds();
-      const got = await on('wasm', fn);
-      expect(tf.memory().numTensors).toBe(before);
-      expect(tf.engine().backend.numDataIds()).toBe(ids);
+      const got = await onWasmNoLeak(fn);
       expect(relErr(got[0]!, ref[0]!)).toBeLessThanOrEqual(TOL);
     });
   }

@@ -17,58 +17,14 @@ import {
 } from '../../../core/ml/wasm-kernels/register';
 import { conv2dFilterGrad } from '../../../core/ml/wasm-kernels/conv2d-backprop-filter';
 import { conv2dInputGrad } from '../../../core/ml/wasm-kernels/conv2d-backprop-input';
+import { on, onWasmNoLeak, rand, relErr, T, TOL, type Shape4 } from './backend-compare';
 
-const TOL = 1e-4;
-type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
-type Out = { shape: number[]; data: Float32Array | Int32Array | Uint8Array };
-
-/** Deterministic inputs, identical on both backends. */
-function rand(shape: readonly number[], seed: number): Float32Array {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
-  let s = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = (s / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-const T = (shape: readonly number[], seed: number) => tf.tensor(rand(shape, seed), [...shape]);
-
-/** Runs fn on a backend inside a tidy and returns plain copies of its outputs. */
-async function on(backend: 'cpu' | 'wasm', fn: () => tf.Tensor | tf.Tensor[]): Promise<Out[]> {
-  await tf.setBackend(backend);
-  return tf.tidy(() => {
-    const r = fn();
-    return (Array.isArray(r) ? r : [r]).map((t) => ({ shape: t.shape, data: t.dataSync().slice() }));
-  });
-}
-
-function relErr(a: Out, b: Out): number {
-  expect(a.shape).toEqual(b.shape);
-  let maxRef = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < b.data.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(b.data[i]!));
-    maxDiff = Math.max(maxDiff, Math.abs(a.data[i]! - b.data[i]!));
-  }
-  return maxRef === 0 ? maxDiff : maxDiff / maxRef;
-}
 
 /** Same computation on wasm and cpu; every output within TOL. Checks wasm leaks nothing. */
 async function expectSameOnBoth(fn: () => tf.Tensor | tf.Tensor[], tol = TOL): Promise<number> {
   const ref = await on('cpu', fn);
-  await tf.setBackend('wasm');
-  const before = tf.memory().numTensors;
-  const dataIds = tf.engine().backend.numDataIds();
-  const got = await on('wasm', fn);
-  expect(tf.memory().numTensors).toBe(before);
-  expect(tf.engine().backend.numDataIds()).toBe(dataIds);
+  const got = await onWasmNoLeak(fn);
   expect(got.length).toBe(ref.length);
   let worst = 0;
   got.forEach((g, i) => {
@@ -274,7 +230,7 @@ describe('Conv2DBackpropFilter / Conv2DBackpropInput', () => {
 /** A filter with (d - 1) zeros between taps: a conv with it equals the dilated conv. */
 function upsampleFilter(f: Shape4, seed: number, [dh, dw]: [number, number]): tf.Tensor4D {
   const up = tf.buffer([(f[0] - 1) * dh + 1, (f[1] - 1) * dw + 1, f[2], f[3]]);
-  const v = rand(f, seed);
+  const v = rand(f.reduce((a, b) => a * b, 1), seed);
   for (let a = 0; a < f[0]; a++)
     for (let b = 0; b < f[1]; b++)
       for (let i = 0; i < f[2]; i++) for (let o = 0; o < f[3]; o++) up.set(v[((a * f[1] + b) * f[2] + i) * f[3] + o]!, a * dh, b * dw, i, o);

@@ -6,15 +6,14 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../core/host/cli';
 import { EXIT } from '../../../core/host/exit-codes';
 import { ProjectStore } from '../../../core/store/project-store';
+import { mulberry32 } from '../../../core/formats/assign-splits';
+import { useCliCapture } from '../../helpers/cli-capture';
 
-let tmp: string;
 let template: string;
-let out: string[];
-let err: string[];
 const sha = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 
 beforeAll(async () => {
@@ -43,35 +42,15 @@ beforeAll(async () => {
   store.close();
 });
 
-beforeEach(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-damaged-'));
-  out = [];
-  err = [];
-  vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const io = useCliCapture('mw-damaged-');
+const { out, err } = io;
 
 function copyProject(name: string): string {
-  const dir = path.join(tmp, name);
+  const dir = path.join(io.tmp, name);
   fs.cpSync(template, dir, { recursive: true });
   return dir;
 }
 
-/** a small deterministic PRNG (mulberry32) */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function integrityOk(file: string): boolean {
   try {
@@ -95,12 +74,12 @@ describe('damaged projects', () => {
   });
 
   it('a 0-byte project.sqlite is refused with advice and stays 0 bytes', async () => {
-    const dir = path.join(tmp, 'empty');
+    const dir = path.join(io.tmp, 'empty');
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'project.sqlite'), '');
     expect(() => ProjectStore.open(dir)).toThrow(/empty \(0 bytes\)[\s\S]*backup[\s\S]*maskwright init/);
     expect(await main(['ls', dir])).toBe(EXIT.DAMAGED);
-    expect(await main(['import', dir, tmp])).toBe(EXIT.DAMAGED);
+    expect(await main(['import', dir, io.tmp])).toBe(EXIT.DAMAGED);
     expect(await main(['check', dir])).toBe(EXIT.DAMAGED);
     expect(err.join('\n')).toMatch(/0 bytes/);
     expect(fs.statSync(path.join(dir, 'project.sqlite')).size).toBe(0);
@@ -124,7 +103,7 @@ describe('damaged projects', () => {
       const dir = copyProject(`fuzz${t}`);
       const db = path.join(dir, 'project.sqlite');
       const bytes = fs.readFileSync(db);
-      const rand = rng(1000 + t);
+      const rand = mulberry32(1000 + t);
       for (let k = 0; k < 64; k++) {
         const at = 100 + Math.floor(rand() * (bytes.length - 100)); // past the 100-byte header: its damage is refused by SQLite itself
         bytes[at] = bytes[at]! ^ (1 + Math.floor(rand() * 255));
@@ -134,9 +113,9 @@ describe('damaged projects', () => {
       const sound = integrityOk(db);
       if (!sound) damagedTrials++;
       const codes: Record<string, number> = {};
-      for (const args of [['ls', dir], ['import', dir, path.join(tmp, 'nothing')], ['export', dir, path.join(tmp, `out${t}`), '--format', 'coco'], ['check', dir]]) {
-        out = [];
-        err = [];
+      for (const args of [['ls', dir], ['import', dir, path.join(io.tmp, 'nothing')], ['export', dir, path.join(io.tmp, `out${t}`), '--format', 'coco'], ['check', dir]]) {
+        out.length = 0;
+        err.length = 0;
         const code = await main(args);
         codes[args[0]!] = code;
         if (!sound) {
@@ -146,7 +125,7 @@ describe('damaged projects', () => {
         expect(sha(db), `trial ${t}: ${args[0]} wrote into the damaged file`).toBe(before);
       }
       if (!sound) expect(codes.check).toBe(EXIT.DAMAGED);
-      expect(fs.existsSync(path.join(tmp, `out${t}`)) && !sound).toBe(false);
+      expect(fs.existsSync(path.join(io.tmp, `out${t}`)) && !sound).toBe(false);
     }
     expect(damagedTrials).toBeGreaterThanOrEqual(trials - 2);
   });
