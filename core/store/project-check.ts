@@ -4,7 +4,6 @@
  * folder) and its thumbnail, every stored mask decodes, no files in thumbs/ or images/ that no row
  * uses (orphans), and no temp files of processes that are gone (leftovers).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../api/errors';
 import { LabelMap } from '../mask/label-map';
