@@ -1,4 +1,4 @@
-import type { DatasetProgress, ImportProgress, ImportReport, PrelabelFinishEvent, PrelabelProgressEvent, ProjectInfo, TrainingFinishEvent, TrainingProgressEvent, TrainingStartEvent } from './types';
+import type { DatasetProgress, LiveUpdateEvent, ImportProgress, ImportReport, PrelabelFinishEvent, PrelabelProgressEvent, ProjectInfo, TrainingFinishEvent, TrainingProgressEvent, TrainingStartEvent } from './types';
 
 /** Events pushed from the app to every UI (onDidX naming). */
 export interface EventMap {
@@ -11,9 +11,10 @@ export interface EventMap {
   'training.onDidFinish': TrainingFinishEvent;
   'predictions.onDidProgress': PrelabelProgressEvent;
   'predictions.onDidFinish': PrelabelFinishEvent;
+  'live.onDidUpdate': LiveUpdateEvent;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['imports.onDidProgress', 'imports.onDidFinish', 'projects.onDidChange', 'datasets.onDidProgress', 'training.onDidStart', 'training.onDidProgress', 'training.onDidFinish', 'predictions.onDidProgress', 'predictions.onDidFinish'];
+export const EVENT_NAMES: readonly EventName[] = ['imports.onDidProgress', 'imports.onDidFinish', 'projects.onDidChange', 'datasets.onDidProgress', 'training.onDidStart', 'training.onDidProgress', 'training.onDidFinish', 'predictions.onDidProgress', 'predictions.onDidFinish', 'live.onDidUpdate'];
 
 export interface AppEvent<K extends EventName = EventName> {
   name: K;

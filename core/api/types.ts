@@ -258,9 +258,9 @@ export interface DatasetImportResult {
 
 // ---- models, training, predictions (core/ml) ----
 
-/** 'segmentation' pre-labels (one version is active); 'clicks' refines one object from clicks */
-export type ModelKind = 'segmentation' | 'clicks';
-export const MODEL_KINDS: readonly ModelKind[] = ['segmentation', 'clicks'];
+/** 'segmentation' pre-labels (one version is active); 'clicks' refines one object from clicks; 'live' is the live pixel classifier (a random forest on filter-bank features; pre-labels too) */
+export type ModelKind = 'segmentation' | 'clicks' | 'live';
+export const MODEL_KINDS: readonly ModelKind[] = ['segmentation', 'clicks', 'live'];
 
 export interface ModelVersionInfo {
   id: number;
@@ -449,4 +449,37 @@ export interface PredictionInfo {
   uncertainty: number | null;
   state: 'proposed' | 'accepted' | 'rejected' | 'partial';
   createdAt: string;
+}
+
+// ---- the live pixel classifier (core/ml/live) ----
+
+/** Live on one image: its features are computed (once) in the live worker. */
+export interface LiveImageInfo {
+  imageId: number;
+  featureMs: number;
+  featureBytes: number;
+  /** finished masks of other images that train the forest as well */
+  otherImages: number;
+}
+
+/** A retrain after a stroke finished (or failed): pushed as live.onDidUpdate. */
+export interface LiveUpdateEvent {
+  projectId: string;
+  imageId: number;
+  seq: number;
+  ok: boolean;
+  /** the new proposal (predictions.latest of the image) */
+  predictionId?: number;
+  /** training pixels (painted here + finished masks of other images) and images */
+  samples?: number;
+  images?: number;
+  trainMs?: number;
+  predictMs?: number;
+  /** stroke end (request) to the stored proposal, ms */
+  totalMs?: number;
+  /** a newer stroke replaced this one before it ran */
+  superseded?: boolean;
+  error?: string;
+  /** Live is now off for this image (its features cannot be computed) */
+  disabled?: boolean;
 }

@@ -26,3 +26,5 @@ export { ClickRefiner, refine, clicksToReach, type RefineRequest, type RefineRes
 export type { Click } from './clicks/click-maps';
 export { loadModelVersion, type LoadedModel } from './load-model-version';
 export { encodeModelFile, decodeModelFile, MODEL_FILE_EXT, type ModelFileSource, type DecodedModelFile } from './model-file';
+export { LiveSegmenter, liveModelConfig, parseLiveModelConfig, LIVE_FEATURES, type LiveModelConfig } from './live/live-segmenter';
+export { LiveSession, type LiveUpdate } from './worker/live-session';

@@ -5,6 +5,7 @@
 import { AppError } from '../api/errors';
 import type { ModelKind } from '../api/types';
 import { ClickRefiner } from './infer/click-refiner';
+import { LiveSegmenter } from './live/live-segmenter';
 import { modelConfigOf, type StoredModel } from './models/model-config';
 import { UNetSegmenter } from './models/unet-segmenter';
 import { deserializeModel } from './models/serialize-model';
@@ -46,6 +47,18 @@ export const SEGMENTER_KINDS: { readonly [K in ModelKind]: SegmenterKind } = {
     load: async (v, w) => {
       const { config, model } = await network(v, w);
       return new ClickRefiner(model, config);
+    },
+  },
+  live: {
+    kind: 'live',
+    role: 'prelabel',
+    label: 'Live forest',
+    load: (v, w) => {
+      try {
+        return Promise.resolve(LiveSegmenter.fromBytes(v.config, w));
+      } catch (e) {
+        throw new AppError('corrupt-data', `Live model version ${v.id} cannot be loaded: ${(e as Error).message}`);
+      }
     },
   },
 };

@@ -88,6 +88,8 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
           const active = repo.active();
           const classIds = store.classes.list().sort((a, b) => a.index - b.index).map((c) => c.id);
           if (active && JSON.stringify((active.config as { classIds?: number[] }).classIds) !== JSON.stringify(classIds)) base = null;
+          // a live forest cannot be fine-tuned into a U-Net: train a fresh one
+          if (active && active.kind !== 'segmentation') base = null;
         }
         const result = await t.trainProjectModel(store, {
           ...(opts.name ? { name: opts.name } : {}),
@@ -267,7 +269,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
             const items = ids.map((id) => ({ id, path: store.images.get(id)!.path }));
             // decoding and prediction run in the ML worker: the host (and the UI it serves) stays responsive
             const job = m.PredictionJob.start(
-              { weights: repo.getWeights(active.id), config: m.modelConfigOf(active), kind: active.kind, versionId: active.id, items, minAreaPx: minObjectPx ?? DEFAULT_MIN_OBJECT_PX },
+              { weights: repo.getWeights(active.id), config: active.kind === 'live' ? (m.parseLiveModelConfig(active.config) as never) : m.modelConfigOf(active), kind: active.kind, versionId: active.id, items, minAreaPx: minObjectPx ?? DEFAULT_MIN_OBJECT_PX },
               {
                 onResult: (img, done, total) => {
                   store.predictions.add({ imageId: img.id, modelVersionId: active.id, labelMap: img.labelMap, confidence: img.confidence, uncertainty: img.uncertainty });

@@ -172,7 +172,7 @@ export class ModelRepo {
   setActive(id: number): void {
     this.db.transaction(() => {
       const v = this.getVersion(id);
-      if (v.kind !== 'segmentation') {
+      if (v.kind === 'clicks') {
         throw new AppError('invalid-argument', `"${v.name}" is a click-refinement model; only a segmentation model can pre-label. The newest click model is used for refinement.`);
       }
       this.db.prepare('UPDATE model_version SET is_active = 0 WHERE is_active = 1 AND id <> ?').run(id);

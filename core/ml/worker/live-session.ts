@@ -31,6 +31,7 @@ export class LiveSession {
   private readonly strokes = new Map<number, { resolve: (u: LiveUpdate | null) => void; reject: (e: Error) => void; id: string }>();
   private readonly images = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   private readonly models = new Map<number, (b: Uint8Array | null) => void>();
+  private readonly replies = new Map<number, (m: FromLiveWorker) => void>();
 
   constructor() {
     const entry = resolveLiveWorker();
@@ -58,6 +59,9 @@ export class LiveSession {
       this.strokes.delete(m.seq);
       if (m.type === 'prediction') s?.resolve(m);
       else s?.reject(new AppError('invalid-argument', m.message));
+    } else if (m.type === 'labels-done' || m.type === 'evaluated' || m.type === 'trained') {
+      this.replies.get(m.seq)?.(m);
+      this.replies.delete(m.seq);
     } else if (m.type === 'model') {
       this.models.get(m.seq)?.(m.bytes);
       this.models.delete(m.seq);
@@ -82,6 +86,45 @@ export class LiveSession {
     return new Promise((resolve, reject) => {
       this.strokes.set(seq, { resolve, reject, id });
       this.send({ type: 'stroke', seq, id, labels: labels.slice() });
+    });
+  }
+
+  /** Training labels of an image that is not predicted (a finished mask); `drop` frees its pixels and features afterwards. Resolves with its samples. */
+  labels(id: string, labels: Uint8Array, drop = false): Promise<number> {
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.replies.set(seq, (m) => {
+        if (m.type !== 'labels-done') return;
+        if (m.error) reject(new AppError('invalid-argument', m.error));
+        else resolve(m.samples);
+      });
+      this.send({ type: 'labels', seq, id, labels: labels.slice(), drop });
+    });
+  }
+
+  /** Scores the current model on an image (truth: class index per pixel): per class intersection and union. */
+  evaluate(image: FeatureImage, features: FeatureStackOptions, truth: Uint8Array): Promise<{ inter: number[]; union: number[] }> {
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.replies.set(seq, (m) => {
+        if (m.type !== 'evaluated') return;
+        if (m.error) reject(new AppError('invalid-argument', m.error));
+        else resolve({ inter: m.inter, union: m.union });
+      });
+      this.send({ type: 'evaluate', seq, image, features, truth });
+    });
+  }
+
+  /** Trains on every image's labels so far (nothing is predicted). */
+  train(): Promise<{ samples: number; images: number; trainMs: number; perClass: number[] }> {
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.replies.set(seq, (m) => {
+        if (m.type !== 'trained') return;
+        if (m.error) reject(new AppError('invalid-argument', m.error));
+        else resolve({ samples: m.samples, images: m.images, trainMs: m.trainMs, perClass: m.perClass });
+      });
+      this.send({ type: 'train', seq });
     });
   }
 

@@ -8,7 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import { computeFeatureStack } from '../live/compute-feature-stack';
 import { FeatureCache } from '../live/feature-cache';
 import type { FeatureStackOptions } from '../live/feature-types';
-import { mergeTrainingSets, predictStack, sampleImage, trainFromSet, type LiveModel, type TrainingSet } from '../live/live-classifier';
+import { mergeTrainingSets, predictImage, predictStack, sampleImage, trainFromSet, type LiveModel, type TrainingSet } from '../live/live-classifier';
 import { encodeLiveModel } from '../live/live-model-file';
 import type { FromLiveWorker, ToLiveWorker } from './live-protocol';
 
@@ -18,6 +18,8 @@ if (!port) throw new Error('live-worker.ts must run in a worker thread');
 const cache = new FeatureCache(Number(process.env.MASKWRIGHT_LIVE_CACHE_MB ?? 1024) * 2 ** 20);
 const featureOpts = new Map<string, FeatureStackOptions>();
 const sets = new Map<string, TrainingSet>();
+/** feature names per image (kept when an image's pixels are dropped after sampling) */
+const featureNamesOf = new Map<string, string[]>();
 let model: LiveModel | null = null;
 /** the latest waiting stroke per image */
 const pending = new Map<string, Extract<ToLiveWorker, { type: 'stroke' }>>();
@@ -28,7 +30,9 @@ const images = new Map<string, Extract<ToLiveWorker, { type: 'image' }>['image']
 function stackOf(id: string) {
   const img = images.get(id);
   if (!img) throw new Error(`image ${id} was not sent to the live worker`);
-  return cache.get(id, () => computeFeatureStack(img, featureOpts.get(id)));
+  const st = cache.get(id, () => computeFeatureStack(img, featureOpts.get(id)));
+  featureNamesOf.set(id, st.names);
+  return st;
 }
 
 function runStroke(): void {
@@ -55,7 +59,7 @@ function runStroke(): void {
     const t1 = performance.now();
     const p = predictStack(model, stack);
     const t2 = performance.now();
-    post({ type: 'prediction', seq: s.seq, id: s.id, width: p.width, height: p.height, classes: p.classes, labels: p.labels, uncertainty: p.uncertainty, trainMs: t1 - t0, predictMs: t2 - t1, samples: merged.y.length }, [p.labels.buffer as ArrayBuffer, p.uncertainty.buffer as ArrayBuffer]);
+    post({ type: 'prediction', seq: s.seq, id: s.id, width: p.width, height: p.height, classes: p.classes, labels: p.labels, uncertainty: p.uncertainty, probs: p.probs, trainMs: t1 - t0, predictMs: t2 - t1, samples: merged.y.length, images: sets.size }, [p.labels.buffer as ArrayBuffer, p.uncertainty.buffer as ArrayBuffer, p.probs.buffer as ArrayBuffer]);
   } catch (err) {
     post({ type: 'stroke-failed', seq: s.seq, id: s.id, message: err instanceof Error ? err.message : String(err) });
   }
@@ -82,10 +86,55 @@ port.on('message', (msg: ToLiveWorker) => {
       scheduled = true;
       setImmediate(runStroke);
     }
+  } else if (msg.type === 'labels') {
+    try {
+      const set = sampleImage({ stack: stackOf(msg.id), labels: msg.labels }, { seed: msg.seq });
+      sets.set(msg.id, set);
+      post({ type: 'labels-done', seq: msg.seq, id: msg.id, samples: set.y.length });
+    } catch (err) {
+      post({ type: 'labels-done', seq: msg.seq, id: msg.id, samples: 0, error: err instanceof Error ? err.message : String(err) });
+    }
+    if (msg.drop) {
+      images.delete(msg.id);
+      cache.delete(msg.id);
+    }
+  } else if (msg.type === 'train') {
+    try {
+      const t0 = performance.now();
+      const merged = mergeTrainingSets([...sets.values()]);
+      const anyId = [...sets.keys()][0]!;
+      model = trainFromSet(merged, featureOpts.get(anyId) ?? {}, featureNamesOf.get(anyId) ?? [], sets.size);
+      post({ type: 'trained', seq: msg.seq, samples: merged.y.length, images: sets.size, trainMs: performance.now() - t0, perClass: merged.perClass });
+    } catch (err) {
+      post({ type: 'trained', seq: msg.seq, samples: 0, images: 0, trainMs: 0, perClass: [], error: err instanceof Error ? err.message : String(err) });
+    }
+  } else if (msg.type === 'evaluate') {
+    try {
+      if (!model) throw new Error('nothing is trained yet');
+      const p = predictImage(model, msg.image);
+      const K = Math.max(model.classes, 1 + Math.max(0, ...msg.truth));
+      const inter = new Array<number>(K).fill(0);
+      const union = new Array<number>(K).fill(0);
+      for (let i = 0; i < msg.truth.length; i++) {
+        const a = p.labels[i]!;
+        const b = msg.truth[i]!;
+        if (a === b) {
+          inter[a]!++;
+          union[a]!++;
+        } else {
+          union[a]!++;
+          union[b]!++;
+        }
+      }
+      post({ type: 'evaluated', seq: msg.seq, inter, union });
+    } catch (err) {
+      post({ type: 'evaluated', seq: msg.seq, inter: [], union: [], error: err instanceof Error ? err.message : String(err) });
+    }
   } else if (msg.type === 'forget') {
     images.delete(msg.id);
     cache.delete(msg.id);
     sets.delete(msg.id);
+    featureNamesOf.delete(msg.id);
   } else if (msg.type === 'model') {
     post({ type: 'model', seq: msg.seq, bytes: model ? encodeLiveModel(model) : null });
   }

@@ -104,7 +104,7 @@ export class ModelVersions {
   }
 }
 
-export function kindOf(v: ModelVersionInfo): 'segmentation' | 'clicks' {
+export function kindOf(v: ModelVersionInfo): 'segmentation' | 'clicks' | 'live' {
   return v.kind ?? (v.arch.endsWith('+clicks') ? 'clicks' : 'segmentation');
 }
 
