@@ -1,5 +1,5 @@
 /** core/formats: dataset import and export (COCO, Pascal VOC, YOLO-seg, LabelMe, index-mask PNGs). */
-export { exportDataset, buildCategories, EXPORT_FORMATS, type ExportOptions, type ExportProgress, type ExportReport, type ExportRunOptions } from './export-dataset';
+export { exportDataset, buildCategories, EXPORT_FORMATS, type ExportedVersion, type ExportSource, type ExportOptions, type ExportProgress, type ExportReport, type ExportRunOptions } from './export-dataset';
 export { planImport, applyImport, IMPORT_FORMATS, type ApplyImportOptions, type ImportFormat, type ImportPlan, type ImportRequest, type ImportResult } from './import-dataset';
 export type { ClassMapping, PlannedClass, PlannedImage, UnmatchedImage } from './import-context';
 export type { ExportCategory, ExportFormat, SplitName } from './export-context';

@@ -85,6 +85,12 @@ export function labelStateText(st: LabelState | undefined): string {
   return `${(st.mask ? 'mask' : 'no mask').padEnd(7)} ${prop.padEnd(24)}`;
 }
 
+/** "model version 3 "unet 1" (12 images), a deleted version (2 images)" */
+export function modelVersionsText(versions: readonly { id: number | null; name: string | null; images: number }[]): string {
+  if (versions.length === 0) return 'no proposals';
+  return versions.map((v) => `${v.id === null ? 'a deleted model version' : `model version ${v.id}${v.name ? ` "${v.name}"` : ''}`} (${v.images} image${v.images === 1 ? '' : 's'})`).join(', ');
+}
+
 // ---- training result ------------------------------------------------------------------------
 
 /** The `train --json` result: what ran, why it stopped, and what it measured. */
