@@ -103,7 +103,9 @@ export function valIouText(val: unknown): string {
   if (!v || typeof v.meanIou !== 'number' || !Number.isFinite(v.meanIou)) return 'no validation';
   let t = `val IoU ${v.meanIou.toFixed(3)}`;
   if (typeof v.iouSe === 'number' && Number.isFinite(v.iouSe)) t += ` ± ${v.iouSe.toFixed(3)}`;
-  if (typeof v.images === 'number') t += ` over ${v.images} image${v.images === 1 ? '' : 's'}`;
+  // one validation image has no spread: say so rather than let the number pass for the model's quality
+  if (v.images === 1) t += ' on 1 image only (spread unknown; not a measure of the model, label more images)';
+  else if (typeof v.images === 'number') t += ` over ${v.images} images`;
   if (typeof v.baselineIou === 'number' && Number.isFinite(v.baselineIou)) t += ` (baseline ${v.baselineIou.toFixed(3)}${v.meanIou <= v.baselineIou ? ': no better than calling every pixel one class' : ''})`;
   return t;
 }
