@@ -1,7 +1,7 @@
 /**
  * The README's CLI flow on a binary-mask dataset made here (photos + 0/255 PNG masks for some of
  * them), command for command: init, import the images, import the masks with a value map as
- * finished labels, train (tiny budget), pre-label the rest (images with masks are skipped),
+ * finished labels, train (tiny budget), pre-label the rest,
  * export the predictions; then the exported files are parsed and compared with the stored
  * proposals pixel for pixel, and the export names the model version that made them.
  */
@@ -64,6 +64,10 @@ describe('README flow on a binary-mask folder', () => {
     expect(await main(['init', proj, '--classes', 'cell']), err.join('\n')).toBe(0);
     // maskwright import cells photos
     expect(await main(['import', proj, photos]), err.join('\n')).toBe(0);
+    // maskwright import-annotations cells masks --format mask-folder --values 255=cell (dry run)
+    const dry = await json(['import-annotations', proj, masks, '--format', 'mask-folder', '--values', '255=cell']);
+    expect(dry.code, err.join('\n')).toBe(0);
+    expect(dry.body.result).toBeNull();
     // maskwright import-annotations cells masks --format mask-folder --values 255=cell --apply
     const imp = await json(['import-annotations', proj, masks, '--format', 'mask-folder', '--values', '255=cell', '--apply']);
     expect(imp.code, err.join('\n')).toBe(0);
@@ -76,22 +80,20 @@ describe('README flow on a binary-mask folder', () => {
     expect(rows.map((r) => r.fileName)).toEqual(Array.from({ length: N_IMAGES }, (_, i) => `img${i + 1}.png`));
     expect(rows.filter((r) => r.status === 'done' && r.mask)).toHaveLength(N_MASKS);
 
-    // maskwright train cells --budget-s 30 (a few steps here)
+    // maskwright train cells (here with a tiny budget: a few steps)
     const tr = await json(['train', proj, '--budget-s', '30', '--max-steps', '3']);
     expect(tr.code, err.join('\n')).toBe(0);
     const versionId = tr.body.versionId as number;
     expect(tr.body).toMatchObject({ ok: true, activated: true });
 
-    // maskwright prelabel cells --images (all): the masked ones are skipped by default
+    // maskwright prelabel cells: the images without masks
     cap.out.length = 0;
-    expect(await main(['prelabel', proj, '--images', rows.map((r) => r.id).join(',')]), err.join('\n')).toBe(0);
-    const text = cap.out.join('\n');
-    expect(text).toContain(`Pre-labeled ${N_IMAGES - N_MASKS} images with model version ${versionId}`);
-    expect(text).toContain(`Skipped ${N_MASKS} images that already have a human mask`);
+    expect(await main(['prelabel', proj]), err.join('\n')).toBe(0);
+    expect(cap.out.join('\n')).toContain(`Pre-labeled ${N_IMAGES - N_MASKS} images with model version ${versionId}`);
 
     // maskwright export cells out --format index-masks --source predictions
     const out = path.join(tmp, 'out');
-    const ex = await json(['export', proj, out, '--format', 'index-masks', '--source', 'predictions', '--images', 'none']);
+    const ex = await json(['export', proj, out, '--format', 'index-masks', '--source', 'predictions']);
     expect(ex.code, err.join('\n')).toBe(0);
     expect(ex.body).toMatchObject({ source: 'predictions', images: N_IMAGES - N_MASKS, modelVersions: [{ id: versionId, images: N_IMAGES - N_MASKS }] });
     const meta = JSON.parse(fs.readFileSync(path.join(out, 'maskwright-export.json'), 'utf8')) as { source: string; modelVersions: { id: number }[]; images: { file: string; modelVersionId: number }[] };
@@ -99,6 +101,7 @@ describe('README flow on a binary-mask folder', () => {
     expect(meta.modelVersions.map((v) => v.id)).toEqual([versionId]);
     expect(meta.images.map((i) => i.file).sort()).toEqual(rows.slice(N_MASKS).map((r) => r.fileName).sort());
     expect(fs.readFileSync(path.join(out, 'classes.txt'), 'utf8')).toBe('background\ncell\n');
+    expect(fs.readdirSync(path.join(out, 'images')).sort()).toEqual(meta.images.map((i) => i.file).sort());
 
     // the exported class maps are the stored proposals, pixel for pixel
     const svc = createServices({ dataDir: path.join(tmp, 'home'), mode: 'cli', version: 't', emit: new EventHub().emit });
