@@ -117,7 +117,10 @@ export async function planImport(store: ProjectStore, req: ImportRequest): Promi
       await readCoco(ctx, req.path);
       break;
     case 'voc':
-      await readVoc(ctx, req.path);
+      values = await readVoc(ctx, req.path, {
+        ...(req.valueMap ? { valueMap: req.valueMap } : {}),
+        ...(req.ignoreValue !== undefined ? { ignoreValue: req.ignoreValue } : {}),
+      });
       break;
     case 'yolo-seg':
       await readYoloSeg(ctx, req.path);

@@ -345,27 +345,12 @@ export async function readMaskFolder(ctx: ImportContext, src: MaskFolderSource):
       colorValues.set(key, v);
     }
   }
-  // value map: dataset value -> 1..k (one per class name, in first-given order)
   let valueIndex: Map<number, number> | null = null;
   if (src.valueMap) {
-    valueIndex = new Map();
-    const byName = new Map<string, number>();
-    names = new Map();
-    for (const [k, rawName] of Object.entries(src.valueMap)) {
-      const value = Number(k);
-      const name = String(rawName).trim();
-      if (!Number.isInteger(value) || value < 0 || value > 65535 || !name) {
-        ctx.issues.add('schema', 'fatal', '(value mapping)', k, `"${k}=${rawName}" is not a mask value (0-65535) with a class name`);
-        return null;
-      }
-      let idx = byName.get(name);
-      if (idx === undefined) {
-        idx = byName.size + 1;
-        byName.set(name, idx);
-        names.set(idx, name);
-      }
-      valueIndex.set(value, idx);
-    }
+    const m = valueMapping(ctx, src.valueMap);
+    if (!m) return null;
+    valueIndex = m.index;
+    names = m.names;
   }
   const ignore = src.ignoreValue ?? null;
   const counts = src.valueMap || ignore !== null ? new Map<number, number>() : null;
@@ -411,12 +396,52 @@ export async function readMaskFolder(ctx: ImportContext, src: MaskFolderSource):
     planFromIndexMasks(ctx, row, file, png.width, png.height, semantic, instance, slotOf, null);
   }
   if (!counts) return null;
+  return valueReport(ctx, counts, valueIndex, ignore, (idx) => names.get(idx) ?? `class ${idx}`);
+}
+
+/**
+ * A value map (dataset value -> class name) as value -> 1..k, one per class name in first-given
+ * order, with the names; null (a fatal issue added) when an entry is malformed.
+ */
+export function valueMapping(ctx: ImportContext, valueMap: Record<number, string>): { index: Map<number, number>; names: Map<number, string> } | null {
+  const index = new Map<number, number>();
+  const names = new Map<number, string>();
+  const byName = new Map<string, number>();
+  for (const [k, rawName] of Object.entries(valueMap)) {
+    const value = Number(k);
+    const name = String(rawName).trim();
+    if (!Number.isInteger(value) || value < 0 || value > 65535 || !name) {
+      ctx.issues.add('schema', 'fatal', '(value mapping)', k, `"${k}=${rawName}" is not a mask value (0-65535) with a class name`);
+      return null;
+    }
+    let idx = byName.get(name);
+    if (idx === undefined) {
+      idx = byName.size + 1;
+      byName.set(name, idx);
+      names.set(idx, name);
+    }
+    index.set(value, idx);
+  }
+  return { index, names };
+}
+
+/**
+ * The dry run's per-value report (where each value went, its pixels); values missing from the
+ * value map become one 'skipped' issue, so that `strict` refuses the import.
+ */
+export function valueReport(
+  ctx: ImportContext,
+  counts: Map<number, number>,
+  valueIndex: Map<number, number> | null,
+  ignore: number | null,
+  nameOf: (idx: number) => string,
+): MaskValueReport[] {
   const report: MaskValueReport[] = [...counts.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([value, pixels]) => {
       if (value === ignore) return { value, className: null, role: 'ignored', pixels };
       const idx = valueIndex ? valueIndex.get(value) : value;
-      if (idx !== undefined && idx !== 0) return { value, className: names.get(idx) ?? `class ${idx}`, role: 'class', pixels };
+      if (idx !== undefined && idx !== 0) return { value, className: nameOf(idx), role: 'class', pixels };
       return { value, className: null, role: value === 0 ? 'background' : 'unmapped', pixels };
     });
   const unmapped = report.filter((r) => r.role === 'unmapped');

@@ -22,7 +22,7 @@ import type { ExportItem, FormatWriter, WriterContext } from './export-context';
 import { categoryMap, ordinalMap } from './export-context';
 import type { ImportContext } from './import-context';
 import { stemOf } from './import-context';
-import { hexColor, loadPng, naturalCompare, planFromIndexMasks, pngValues } from './mask-folder';
+import { applyValueMap, hexColor, loadPng, naturalCompare, planFromIndexMasks, pngValues, valueMapping, valueReport, type MaskValueReport } from './mask-folder';
 import { encodePng } from './png-codec';
 
 export const VOC_CLASS_NAMES = [
@@ -136,8 +136,12 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
-/** Reads a Pascal VOC folder into the import plan. */
-export async function readVoc(ctx: ImportContext, rootIn: string): Promise<void> {
+/**
+ * Reads a Pascal VOC folder into the import plan. With a value map (palette index -> class name,
+ * as for mask folders) only mapped values become classes and the dry run reports each value's
+ * pixels; `ignoreValue` (default VOC's 255 border) stays unlabelled.
+ */
+export async function readVoc(ctx: ImportContext, rootIn: string, opts: { valueMap?: Record<number, string>; ignoreValue?: number } = {}): Promise<MaskValueReport[] | null> {
   let root = path.resolve(rootIn);
   if (!(await isDir(path.join(root, 'SegmentationClass'))) && (await isDir(path.join(root, 'VOCdevkit', 'VOC2012', 'SegmentationClass')))) {
     root = path.join(root, 'VOCdevkit', 'VOC2012');
@@ -146,7 +150,7 @@ export async function readVoc(ctx: ImportContext, rootIn: string): Promise<void>
   const objDir = path.join(root, 'SegmentationObject');
   if (!(await isDir(clsDir))) {
     ctx.issues.add('unreadable', 'fatal', root, null, 'not a Pascal VOC segmentation folder (no SegmentationClass/ inside)');
-    return;
+    return null;
   }
   const hasObj = await isDir(objDir);
   const labelmap = await readVocLabelmap(path.join(root, 'labelmap.txt'));
@@ -158,12 +162,20 @@ export async function readVoc(ctx: ImportContext, rootIn: string): Promise<void>
     const c = colors[v] ?? hexColor(PALETTE[3 * v]!, PALETTE[3 * v + 1]!, PALETTE[3 * v + 2]!);
     if (!colorMap.has(c)) colorMap.set(c, v);
   }
+  const mapping = opts.valueMap ? valueMapping(ctx, opts.valueMap) : null;
+  if (opts.valueMap && !mapping) return null;
+  const ignore = opts.ignoreValue ?? VOID;
+  const counts = mapping || opts.ignoreValue !== undefined ? new Map<number, number>() : null;
+  // with a value map, class index k (1..) takes the colour of the first value mapped to it
+  const firstValue = new Map<number, number>();
+  for (const [v, idx] of mapping?.index ?? []) if (!firstValue.has(idx)) firstValue.set(idx, v);
   const slots = new Map<number, number>();
   const slotOf = (v: number): number => {
     let s = slots.get(v);
     if (s === undefined) {
-      const name = names[v] ?? `class ${v}`;
-      s = ctx.classSlot(name, colors[v] ?? hexColor(PALETTE[3 * v]!, PALETTE[3 * v + 1]!, PALETTE[3 * v + 2]!));
+      const name = mapping ? (mapping.names.get(v) ?? `class ${v}`) : (names[v] ?? `class ${v}`);
+      const pv = mapping ? (firstValue.get(v) ?? v) & 255 : v;
+      s = ctx.classSlot(name, colors[pv] ?? hexColor(PALETTE[3 * pv]!, PALETTE[3 * pv + 1]!, PALETTE[3 * pv + 2]!));
       slots.set(v, s);
     }
     return s;
@@ -190,7 +202,7 @@ export async function readVoc(ctx: ImportContext, rootIn: string): Promise<void>
   }
   if (stems.length === 0) {
     ctx.issues.add('unreadable', 'fatal', clsDir, null, 'no class masks (PNG) in this folder');
-    return;
+    return null;
   }
   for (const stem of stems) {
     const file = path.join(clsDir, `${stem}.png`);
@@ -199,8 +211,9 @@ export async function readVoc(ctx: ImportContext, rootIn: string): Promise<void>
     const png = await loadPng(file, ctx.issues);
     if (!png) continue;
     if (!ctx.checkSize(row, png.width, png.height, file, null)) continue;
-    const semantic = pngValues(png, file, ctx.issues, png.colorType === 3 || png.colorType === 0 || png.colorType === 4 ? null : colorMap);
-    if (!semantic) continue;
+    const raw = pngValues(png, file, ctx.issues, png.colorType === 3 || png.colorType === 0 || png.colorType === 4 ? null : colorMap);
+    if (!raw) continue;
+    const semantic = counts ? applyValueMap(raw, mapping?.index ?? null, ignore, counts) : raw;
     let instance: ArrayLike<number> | null = null;
     const ofile = path.join(objDir, `${stem}.png`);
     if (hasObj && fs.existsSync(ofile)) {
@@ -217,6 +230,11 @@ export async function readVoc(ctx: ImportContext, rootIn: string): Promise<void>
       instance = pngValues(opng, ofile, ctx.issues, null);
       if (!instance) continue;
     }
+    // 255 stays the border of the object masks (and of class maps not remapped)
     planFromIndexMasks(ctx, row, file, png.width, png.height, semantic, instance, slotOf, VOID);
   }
+  if (!counts) return null;
+  const report = valueReport(ctx, counts, mapping?.index ?? null, ignore, (idx) => (mapping ? (mapping.names.get(idx) ?? `class ${idx}`) : (names[idx] ?? `class ${idx}`)));
+  // without a value map the 255 border stays unlabelled beside --ignore's value
+  return mapping ? report : report.map((r) => (r.value === VOID ? { ...r, className: null, role: 'ignored' as const } : r));
 }

@@ -298,9 +298,10 @@ With --apply everything is written in one transaction, or nothing.
   --merge      add to masks that images already have (default: replace them)
   --strict     refuse to write anything when any entry had to be skipped
                (also: mask values missing from --values)
-  --values MAP mask-folder: mask value -> class, e.g. 255=horse or 0=membrane
+  --values MAP mask-folder, voc: mask value -> class, e.g. 255=horse or 0=membrane
                (inverted masks) or 1=road,2=road (several values, one class)
-  --ignore V   mask-folder: a value left unlabelled (VOC's 255 border, CamVid's 11)
+  --ignore V   mask-folder, voc: a value left unlabelled (CamVid's 11; voc: default 255,
+               the border)
   --status S   status of the images that get masks: done (default, for a complete
                dataset) | in-progress | keep (leave statuses as they are)`,
     options: {
@@ -329,7 +330,7 @@ With --apply everything is written in one transaction, or nothing.
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
-      if ((valueMap || ignoreValue !== undefined) && format !== 'mask-folder') throw new UsageError('--values and --ignore apply to --format mask-folder');
+      if ((valueMap || ignoreValue !== undefined) && format !== 'mask-folder' && format !== 'voc') throw new UsageError('--values and --ignore apply to --format mask-folder and voc');
       const s = services();
       try {
         const project = await s.impl.projects.open({ dir: path.resolve(dir) });

@@ -126,6 +126,34 @@ describe('import-annotations --values / --ignore', () => {
     expect(ign.body.result).toMatchObject({ images: 3, instances: 3 });
   });
 
+  it('VOC: a value map over palette indices (15=horse), 255 border ignored by default, unmapped values warned', async () => {
+    // VOC class maps: 15 (person in VOC's list) for the block, a 255 border pixel, and 3 (bird) in image 2
+    const { proj, masks } = await setup((n) => {
+      const m = binary();
+      for (let i = 0; i < m.length; i++) if (m[i] === 255) m[i] = 15;
+      m[W * H - 1] = 255;
+      if (n === '2') m[W * H - 2] = 3;
+      return m;
+    });
+    const voc = path.join(tmp, 'voc');
+    fs.mkdirSync(voc);
+    fs.renameSync(masks, path.join(voc, 'SegmentationClass'));
+    const plain = await json(['import-annotations', proj, voc, '--format', 'voc']);
+    expect(plain.body.plan.classes.map((c) => c.targetName).sort()).toEqual(['bird', 'person']);
+    const mapped = await json(['import-annotations', proj, voc, '--format', 'voc', '--values', '15=horse']);
+    expect(mapped.body.plan.values).toEqual([
+      { value: 0, className: null, role: 'background', pixels: 3 * 83 - 1 },
+      { value: 3, className: null, role: 'unmapped', pixels: 1 },
+      { value: 15, className: 'horse', role: 'class', pixels: 36 },
+      { value: 255, className: null, role: 'ignored', pixels: 3 },
+    ]);
+    expect(mapped.body.plan.classes.map((c) => [c.sourceName, c.targetName, c.instances])).toEqual([['horse', 'horse', 3]]);
+    expect(mapped.body.plan.issues).toEqual([expect.objectContaining({ action: 'skipped', message: expect.stringMatching(/3: 1 px/) })]);
+    const applied = await json(['import-annotations', proj, voc, '--format', 'voc', '--values', '15=horse,3=horse', '--apply', '--strict']);
+    expect(applied.code).toBe(0);
+    expect(applied.body.result).toMatchObject({ images: 3, classesCreated: [] });
+  });
+
   it('rejects malformed maps as usage errors', async () => {
     expect(() => parseValueMap('255')).toThrow(/VALUE=CLASS/);
     expect(() => parseValueMap('1=a,1=b')).toThrow(/twice/);
