@@ -5,29 +5,7 @@
 import { IMAGE_STATUSES } from '../api/types';
 import type { DatasetImportPlan, ImageRow, ImageStatus, ModelVersionInfo } from '../api/types';
 
-/**
- * Parses `--values 255=horse,0=membrane,1=road,2=road` into value -> class name. Throws a message
- * (for a usage error) on a malformed entry or a value given twice.
- */
-export function parseValueMap(text: string): Record<number, string> {
-  const out: Record<number, string> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const m = /^(\d{1,5})\s*=\s*(.+)$/.exec(part);
-    const value = m ? Number(m[1]) : NaN;
-    if (!m || value > 65535) throw new Error(`--values entry "${part}" is not VALUE=CLASS (VALUE 0-65535)`);
-    if (Object.prototype.hasOwnProperty.call(out, value)) throw new Error(`--values gives value ${value} twice`);
-    out[value] = m[2]!.trim();
-  }
-  if (Object.keys(out).length === 0) throw new Error('--values needs at least one VALUE=CLASS');
-  return out;
-}
-
-/** Parses `--ignore V` (a mask value 0-65535). */
-export function parseIgnoreValue(text: string): number {
-  const n = Number(text);
-  if (!/^\d{1,5}$/.test(text.trim()) || n > 65535) throw new Error('--ignore must be a mask value 0-65535');
-  return n;
-}
+export { parseIgnoreValue, parseValueMap } from '../api/value-map';
 
 /** The dry-run lines for a value map: "value 255 -> horse: 1234 px". */
 export function valueLines(plan: DatasetImportPlan): string[] {
