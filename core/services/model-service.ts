@@ -19,6 +19,7 @@ import { resolveImageFile } from '../store/project-paths';
 import type { ProjectStore } from '../store/project-store';
 import type * as TrainingServiceModule from './training-service';
 import type { ProjectRegistry } from './project-registry';
+import { hasHumanMask } from './accept-proposals';
 
 type MlModule = typeof MlIndex;
 let ml: Promise<MlModule> | undefined;
@@ -369,8 +370,12 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
   };
 }
 
+/** images with status unlabeled, less those that have a human mask anyway (e.g. imported with status kept) */
 function allUnlabeled(store: ProjectStore): number[] {
-  return store.images.queue('sequential', 1_000_000).map((r) => r.id);
+  return store.images
+    .queue('sequential', 1_000_000)
+    .map((r) => r.id)
+    .filter((id) => !hasHumanMask(store, id));
 }
 
 /** automatic runs are short fine-tunes: the person keeps labeling meanwhile */

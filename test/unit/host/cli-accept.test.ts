@@ -100,6 +100,8 @@ describe('prelabel with human masks: skip by default, --include-masked, --accept
       expect(entry.label).toBe('Accept proposal');
       for (const pt of entry.patches) restoreTile(mask, pt.tx, pt.ty, pt.before);
       expect(mask.ids.every((v) => v === 0)).toBe(true);
+      // the app's batch pre-label ("unlabeled") skips d2's human mask as well: nothing is left
+      await expect(Promise.resolve().then(() => svc.impl.predictions.prelabel(p.id, { unlabeled: true }))).rejects.toThrow(/Nothing to pre-label/);
     } finally {
       svc.dispose();
     }
