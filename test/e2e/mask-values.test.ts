@@ -2,7 +2,9 @@
  * The import dialog on a folder of 0/255 masks, in Debian Chromium against browser mode: a
  * malformed value map is refused in the form; "255=Nucleus" maps the masks onto the project's
  * class (no "class 255"), the check lists each value with where it went and its pixels, and the
- * import writes the masks. Screenshots go to test-results/mask-values-*.png.
+ * import writes the masks. Then "Export…" of the model proposals instead of the masks: the report
+ * names the model version and the files hold the proposals. Screenshots go to
+ * test-results/mask-values-*.png.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,11 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabelClass } from '../../core/api/types';
 import type { RunningServer } from '../../core/host/serve';
 import { decodePng } from '../../core/formats/png-codec';
+import { LabelMap } from '../../core/mask/label-map';
 import { SHOTS, browserSkipReason, importNuclei, openPage, startHost, stopAll, syntheticNuclei } from '../helpers/e2e-app';
 
 const skip = browserSkipReason();
 
-describe.skipIf(skip !== '')(`browser mode: mask values in the annotation import dialog${skip ? ` (${skip})` : ''}`, () => {
+describe.skipIf(skip !== '')(`browser mode: mask values in the annotation import dialog, proposals in the export dialog${skip ? ` (${skip})` : ''}`, () => {
   let tmp: string;
   let server: RunningServer;
   let browser: Browser;
@@ -87,6 +90,38 @@ describe.skipIf(skip !== '')(`browser mode: mask values in the annotation import
     expect(await result.getAttribute('data-images')).toBe('3');
     const classes = (await server.services.impl.classes.list(projectId)) as LabelClass[];
     expect(classes.map((c) => c.name)).toEqual(['Nucleus']);
+    await page.getByTestId('annimport-close').click();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('exports the model proposals instead of the masks, naming the model version', async () => {
+    // a stored proposal for the first image (a model version row stands for the trained model)
+    const store = server.services.registry.get(projectId);
+    const row = (await server.services.impl.images.list(projectId, { limit: 10 })).items.find((r) => r.fileName === 'cell-01.png')!;
+    store.db.prepare("INSERT INTO model_version (id, name, arch, created_at) VALUES (7, 'unet 7', 'test', ?)").run(new Date().toISOString());
+    const prop = new LabelMap(row.width, row.height);
+    const inst = prop.addInstance({ classId: store.classes.list()[0]!.id, source: 'model', score: 0.9 });
+    for (let y = 10; y < 30; y++) for (let x = 20; x < 45; x++) prop.ids[y * row.width + x] = inst.id;
+    store.predictions.add({ imageId: row.id, modelVersionId: 7, labelMap: prop.encode(), uncertainty: 0.1 });
+
+    await page.getByTestId('export-button').click();
+    await page.getByTestId('export-dialog').waitFor();
+    await page.getByTestId('export-format').selectOption('index-masks');
+    await page.locator('label:has([data-testid="export-source-predictions"])').click();
+    expect(await page.getByTestId('export-source-predictions').isChecked()).toBe(true);
+    const outDir = path.join(tmp, 'proposals-out');
+    await page.getByTestId('export-outdir').fill(outDir);
+    await page.screenshot({ path: path.join(SHOTS, 'mask-values-export-form.png') });
+    await page.getByTestId('export-start').click();
+    const report = page.getByTestId('export-report');
+    await report.waitFor({ timeout: 30_000 });
+    expect(await report.getAttribute('data-images')).toBe('1');
+    expect(await page.getByTestId('export-model-versions').textContent()).toMatch(/version 7 \(unet 7\)/);
+    await page.screenshot({ path: path.join(SHOTS, 'mask-values-export-report.png') });
+    const png = decodePng(fs.readFileSync(path.join(outDir, 'semantic_masks', 'cell-01.png')));
+    expect(Array.from(png.data).filter((v) => v === 1)).toHaveLength(20 * 25);
+    const meta = JSON.parse(fs.readFileSync(path.join(outDir, 'maskwright-export.json'), 'utf8')) as { modelVersions: { id: number; name: string }[] };
+    expect(meta.modelVersions).toEqual([{ id: 7, name: 'unet 7', images: 1 }]);
     expect(pageErrors).toEqual([]);
   });
 });
