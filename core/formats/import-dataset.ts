@@ -13,6 +13,7 @@
  * overlap; existing instances left without pixels are dropped).
  */
 import { AppError } from '../api/errors';
+import type { DatasetImportResult } from '../api/types';
 import { LabelMap } from '../mask/label-map';
 import type { ProjectStore } from '../store/project-store';
 import { readCoco } from './coco';
@@ -84,14 +85,8 @@ export interface ImportPlan {
   };
 }
 
-export interface ImportResult {
-  images: number;
-  instances: number;
-  classesCreated: string[];
-  replacedMasks: number;
-  mergedMasks: number;
-  durationMs: number;
-}
+/** what an applied import did (the API's DatasetImportResult) */
+export type ImportResult = DatasetImportResult;
 
 export interface ApplyImportOptions {
   /** refuse (and write nothing) when the plan skipped anything (any issue with action 'skipped') */
