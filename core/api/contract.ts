@@ -20,6 +20,7 @@ import type {
   MaskState,
   ModelVersionInfo,
   PredictionInfo,
+  RunningJobInfo,
   RefineResultInfo,
   SavingsReport,
   TrainingMetricPoint,
@@ -298,6 +299,10 @@ export const contract = {
     cancel: method<boolean>()(z.tuple([z.string().uuid()])),
     /** the report of a finished job, or null while it runs */
     report: method<ImportReport | null>()(z.tuple([z.string().uuid()])),
+  },
+  jobs: {
+    /** the import, export, pre-label and training jobs of a project running now (adopt after a reload) */
+    list: method<RunningJobInfo[]>()(z.tuple([projectId])),
   },
 } as const;
 

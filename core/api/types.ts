@@ -440,6 +440,18 @@ export interface PrelabelFinishEvent {
   errors: { imageId: number; message: string }[];
 }
 
+// ---- background jobs (core/services/job-registry) ----
+
+export type JobKind = 'import' | 'export' | 'prelabel' | 'training';
+
+/** a job running on the host: a window that reloads adopts it (its events keep coming) */
+export interface RunningJobInfo {
+  jobId: string;
+  kind: JobKind;
+  projectId: string;
+  startedAt: string;
+}
+
 export interface PredictionInfo {
   id: number;
   modelVersionId: number | null;
