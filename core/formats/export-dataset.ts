@@ -18,7 +18,6 @@ import { renderThumbnail } from '../imaging/thumbnail';
 import { LabelMap } from '../mask/label-map';
 import { cleanStaleExportPartials } from '../store/leftovers';
 import { contentMismatch, resolveImageFile, sha256File } from '../store/project-paths';
-import type { ProjectStore } from '../store/project-store';
 import { assignSplits, splitSpecProblem, type SplitSpec } from './assign-splits';
 import { createCocoWriter, type CocoEncoding, type CocoWriterStats } from './coco';
 import {
@@ -39,6 +38,7 @@ import { createIndexMaskWriter } from './mask-folder';
 import { IssueList, type IssueCounts, type ValidationIssue } from './validation-report';
 import { createVocWriter } from './voc';
 import { createYoloSegWriter } from './yolo-seg';
+import type { ExportSource } from './project-access';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['coco', 'voc', 'yolo-seg', 'labelme', 'index-masks'];
 
@@ -166,7 +166,7 @@ function createWriter(o: ExportOptions, ctx: WriterContext): FormatWriter & { st
   }
 }
 
-function listImages(store: ProjectStore): ImageRow[] {
+function listImages(store: ExportSource): ImageRow[] {
   const rows: ImageRow[] = [];
   for (let offset = 0; ; ) {
     const page = store.images.list({ offset, limit: 5000 });
@@ -194,7 +194,7 @@ function ioError(what: string, e: unknown): AppError {
 }
 
 /** Exports the project; see the file comment. Throws AppError ('invalid-argument', 'already-exists', 'cancelled', 'io'). */
-export async function exportDataset(store: ProjectStore, options: ExportOptions, run: ExportRunOptions = {}): Promise<ExportReport> {
+export async function exportDataset(store: ExportSource, options: ExportOptions, run: ExportRunOptions = {}): Promise<ExportReport> {
   const t0 = performance.now();
   checkOptions(options);
   const outDir = path.resolve(options.outDir);
@@ -340,7 +340,7 @@ export async function exportDataset(store: ProjectStore, options: ExportOptions,
 
 /** Loads and filters one image's mask; null (with an issue) when it cannot be exported. */
 function prepareItem(
-  store: ProjectStore,
+  store: ExportSource,
   row: ImageRow,
   split: SplitName | null,
   stem: string,
