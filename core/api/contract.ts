@@ -183,6 +183,7 @@ export const contract = {
             coco: z.object({ encoding: z.enum(['auto', 'polygon', 'rle']).optional() }).strict().optional(),
             indexBitDepth: z.union([z.literal(8), z.literal(16)]).optional(),
             strict: z.boolean().optional(),
+            source: z.enum(['masks', 'predictions']).optional(),
           })
           .strict(),
       ]),

@@ -191,7 +191,12 @@ export interface DatasetExportOptions {
   indexBitDepth?: 8 | 16;
   /** refuse (write nothing) as soon as an image or instance would be left out */
   strict?: boolean;
+  /** 'masks' (default) or 'predictions': each image's latest model proposal instead of its mask */
+  source?: 'masks' | 'predictions';
 }
+
+/** the metadata file an `export --source predictions` writes at its root (model versions, per-image proposals) */
+export const EXPORT_META_FILE = 'maskwright-export.json';
 
 export interface DatasetExportReport {
   format: DatasetExportFormat;
@@ -206,6 +211,9 @@ export interface DatasetExportReport {
   bytesWritten: number;
   durationMs: number;
   issues: DatasetIssue[];
+  source?: 'masks' | 'predictions';
+  /** predictions exports: the model versions that made the exported proposals (id null: deleted since) */
+  modelVersions?: { id: number | null; name: string | null; images: number }[];
 }
 
 export interface DatasetProgress {

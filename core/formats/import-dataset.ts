@@ -22,7 +22,7 @@ import { readMaskFolder, type MaskValueReport } from './mask-folder';
 import { formatIssue, type IssueCounts, type ValidationIssue } from './validation-report';
 import { readVoc } from './voc';
 import { readYoloSeg } from './yolo-seg';
-import type { ExportSource, ImportSink } from './project-access';
+import type { DatasetSource, DatasetSink } from './project-access';
 
 export type ImportFormat = 'coco' | 'voc' | 'yolo-seg' | 'labelme' | 'mask-folder';
 export const IMPORT_FORMATS: readonly ImportFormat[] = ['coco', 'voc', 'yolo-seg', 'labelme', 'mask-folder'];
@@ -96,7 +96,7 @@ export interface ApplyImportOptions {
 }
 
 /** Reads the dataset and plans the import without writing anything. Throws only for invalid arguments. */
-export async function planImport(store: ExportSource, req: ImportRequest): Promise<ImportPlan> {
+export async function planImport(store: DatasetSource, req: ImportRequest): Promise<ImportPlan> {
   if (!IMPORT_FORMATS.includes(req.format)) {
     throw new AppError('invalid-argument', `Unknown import format "${String(req.format)}"; use one of ${IMPORT_FORMATS.join(', ')}.`);
   }
@@ -186,7 +186,7 @@ export async function planImport(store: ExportSource, req: ImportRequest): Promi
  * plan with fatal problems (or, with `strict`, any skipped entry), 'conflict' when the plan is for
  * another project or an image changed or vanished since planning.
  */
-export function applyImport(store: ImportSink, plan: ImportPlan, options: ApplyImportOptions = {}): ImportResult {
+export function applyImport(store: DatasetSink, plan: ImportPlan, options: ApplyImportOptions = {}): ImportResult {
   const t0 = performance.now();
   if (plan.projectId !== store.id) throw new AppError('conflict', 'This import plan was made for another project.');
   if (!plan.ok) {

@@ -51,6 +51,11 @@ export class PredictionRepo {
     };
   }
 
+  /** ids of images that have at least one proposal */
+  imageIds(): number[] {
+    return (this.db.prepare('SELECT DISTINCT image_id FROM prediction ORDER BY image_id').all() as { image_id: number }[]).map((r) => r.image_id);
+  }
+
   exists(id: number): boolean {
     return this.db.prepare('SELECT 1 FROM prediction WHERE id = ?').get(id) !== undefined;
   }

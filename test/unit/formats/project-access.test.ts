@@ -1,5 +1,5 @@
 /**
- * The formats see a project only through ExportSource / ImportSink (core/formats/project-access.ts):
+ * The formats see a project only through DatasetSource / DatasetSink (core/formats/project-access.ts):
  * an export, a dry run and an applied import all work through a view that holds exactly those
  * members, and any other access to the store would throw.
  */
@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyImport, exportDataset, planImport, type ExportSource, type ImportSink } from '../../../core/formats';
+import { applyImport, exportDataset, planImport, type DatasetSource, type DatasetSink } from '../../../core/formats';
 import { encodePng } from '../../../core/formats/png-codec';
 import { LabelMap } from '../../../core/mask/label-map';
 import type { ProjectStore } from '../../../core/store';
@@ -17,7 +17,7 @@ const W = 12;
 const H = 10;
 
 /** only the members the interfaces name; a getter on anything else throws */
-function narrow(store: ProjectStore): ImportSink {
+function narrow(store: ProjectStore): DatasetSink {
   const pick = <T extends object>(o: T, keys: string[]) =>
     new Proxy(o, {
       get(target, k, recv) {
@@ -26,15 +26,17 @@ function narrow(store: ProjectStore): ImportSink {
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
-  const view: ImportSink = {
+  const view: DatasetSink = {
     id: store.id,
     dir: store.dir,
     classes: pick(store.classes, ['list', 'create']),
     images: pick(store.images, ['list', 'get']),
     annotations: pick(store.annotations, ['get', 'annotatedImageIds', 'save']),
+    predictions: pick(store.predictions, ['imageIds', 'latest']),
+    models: pick(store.models, ['getVersion']),
     transaction: (fn) => store.transaction(fn),
   };
-  return pick(view, ['id', 'dir', 'classes', 'images', 'annotations', 'transaction', 'then']);
+  return pick(view, ['id', 'dir', 'classes', 'images', 'annotations', 'predictions', 'models', 'transaction', 'then']);
 }
 
 let tmp: string | undefined;
@@ -67,11 +69,11 @@ function makeProject(dir: string, withMasks: boolean): ProjectStore {
   return store;
 }
 
-describe('formats through ExportSource / ImportSink', () => {
+describe('formats through DatasetSource / DatasetSink', () => {
   it('export, dry run and import touch nothing of the store beyond the interfaces, and round-trip the masks', async () => {
     tmp = tmpDir('access');
     const a = makeProject(path.join(tmp, 'a'), true);
-    const source: ExportSource = narrow(a);
+    const source: DatasetSource = narrow(a);
     const out = path.join(tmp, 'coco');
     const report = await exportDataset(source, { format: 'coco', outDir: out, images: 'none' });
     expect(report.images).toBe(3);
@@ -93,7 +95,8 @@ describe('formats through ExportSource / ImportSink', () => {
     tmp = tmpDir('access');
     const a = makeProject(path.join(tmp, 'a'), false);
     const view = narrow(a) as unknown as ProjectStore;
-    expect(() => view.models).toThrow(/formats touched store.models/);
+    expect(() => view.close).toThrow(/formats touched store.close/);
+    expect(() => view.models.active).toThrow(/formats touched store.active/);
     expect(() => view.images.insert).toThrow(/formats touched store.insert/);
   });
 });
