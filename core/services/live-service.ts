@@ -269,6 +269,44 @@ export async function saveLiveVersion(
   return { versionId, activated: activate, activation, val };
 }
 
+/**
+ * `maskwright train --kind live`: a live forest from the project's labelled masks (the U-Net's
+ * definition: done/reviewed or with labelled pixels; unlabelled pixels are background), trained
+ * on the fixed split's training images and scored on its validation images, stored as a version.
+ */
+export async function trainLiveProject(
+  store: ProjectStore,
+  opts: { name?: string; onImage?: (done: number, total: number, imageId: number) => void } = {},
+): Promise<{ versionId: number; activated: boolean; activation: string; val: Record<string, unknown> | null; trainImages: number; skipped: string[]; samples: number; trainMs: number }> {
+  const classIds = classIdsOf(store);
+  if (!classIds.length) throw new AppError('invalid-argument', 'The project has no classes. Add a class before training.');
+  const masks = new Map(store.annotations.labelled().map((m) => [m.imageId, m.labelMap]));
+  if (!masks.size) throw new AppError('invalid-argument', 'No image has a labelled mask yet. Label at least one image before training.');
+  const split = fixedSplit([...masks.keys()], 0.2);
+  const session = new LiveSession();
+  try {
+    const used: number[] = [];
+    const skipped: string[] = [];
+    for (const [i, id] of split.train.entries()) {
+      try {
+        const labels = liveLabelsOf(LabelMap.decode(masks.get(id)!), classIds, 1);
+        await session.setImage(`done:${id}`, await liveImage(store, id), LIVE_FEATURES);
+        await session.labels(`done:${id}`, labels, true);
+        used.push(id);
+      } catch (e) {
+        skipped.push(`image ${id}: ${AppError.from(e).message}`);
+      }
+      opts.onImage?.(i + 1, split.train.length, id);
+    }
+    if (!used.length) throw new AppError('invalid-argument', `None of the ${split.train.length} training images could be read (${skipped[0] ?? ''}).`);
+    const t = await session.train();
+    const r = await saveLiveVersion(store, session, { classIds, trainIds: used, valIds: split.val, trainMs: t.trainMs, samples: t.samples, ...(opts.name ? { name: opts.name } : {}) });
+    return { ...r, trainImages: used.length, skipped, samples: t.samples, trainMs: t.trainMs };
+  } finally {
+    await session.close();
+  }
+}
+
 export function createLiveServices(registry: ProjectRegistry, emit: Emit, notifyProject: (pid: string) => void, versionInfo: (v: ModelVersionRecord, repo: ModelRepo) => ModelVersionInfo): LiveServices {
   const projects = new Map<string, LiveProject>();
 
