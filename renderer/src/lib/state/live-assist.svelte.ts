@@ -2,7 +2,7 @@
  * Live in the editor: the project's live pixel classifier on/off (`live.setEnabled`, hotkey L)
  * and, while it is on, each ended stroke (a committed gesture, an undo or redo, or an eraser
  * stroke) sends the image's mask and the pixels painted as background to `live.strokeEnded`.
- * The host retrains in its live worker and answers with `live.onDidUpdate`; the screen then
+ * Accepting the proposal is not a stroke (the forest made those pixels). The host retrains in its live worker and answers with `live.onDidUpdate`; the screen then
  * reloads the image's proposal (the usual proposal layer: accepting it is one undo step and never
  * overwrites the person's pixels). Strokes in quick succession coalesce (latest wins, here and
  * on the host). The eraser's footprint is recorded as background even over unlabelled pixels,
@@ -136,7 +136,8 @@ export class LiveAssist {
     if (this.#enabled) this.#phase = 'idle';
     this.#unsubscribe.push(
       editor.onDidChange((c) => {
-        if (c.kind === 'commit' || c.kind === 'undo' || c.kind === 'redo') this.#schedule(SEND_DELAY_MS);
+        // accepting the proposal (or undoing that) teaches nothing new: the forest made those pixels
+        if ((c.kind === 'commit' || c.kind === 'undo' || c.kind === 'redo') && !c.entry?.label.startsWith('Accept')) this.#schedule(SEND_DELAY_MS);
       }),
       editor.onDidPointer((phase, e, tool) => {
         if (tool !== 'eraser') return;
