@@ -17,6 +17,7 @@ import type {
   MaskPreview,
   ImportReport,
   LabelClass,
+  LiveStatusInfo,
   MaskState,
   ModelVersionInfo,
   PredictionInfo,
@@ -281,6 +282,21 @@ export const contract = {
           .strict(),
       ]),
     ),
+  },
+  live: {
+    /** the live pixel classifier of a project: on/off, what it trains on */
+    status: method<LiveStatusInfo>()(z.tuple([projectId])),
+    /** turns Live on (loads finished masks of other images as training data) or off (saving the forest as a version unless save is false) */
+    setEnabled: method<LiveStatusInfo>()(z.tuple([projectId, z.object({ enabled: z.boolean(), save: z.boolean().optional() }).strict()])),
+    /**
+     * a stroke ended: the image's current mask (label-map blob; its pixels are the painted
+     * foreground) and, optionally, the pixels painted as background (eraser strokes while Live
+     * is on; one bit per pixel, row-major, LSB first). Retrains in the live worker; the new
+     * proposal arrives as live.onDidUpdate. Strokes coalesce: the latest wins.
+     */
+    strokeEnded: method<{ seq: number }>()(z.tuple([projectId, imageId, z.object({ labelMap: bytes, background: bytes.optional() }).strict()])),
+    /** stores the current forest as a model version of kind 'live', scored on the validation images */
+    save: method<ModelVersionInfo>()(z.tuple([projectId, z.object({ name: z.string().trim().min(1).max(200).optional() }).strict()])),
   },
   imports: {
     /** starts an import job; progress and the final report arrive as events */

@@ -482,6 +482,23 @@ export interface LiveImageInfo {
   otherImages: number;
 }
 
+/** Live for one project (live.status / live.setEnabled). */
+export interface LiveStatusInfo {
+  projectId: string;
+  enabled: boolean;
+  /** finished masks of other images loaded as training data so far, of how many */
+  otherImages: number;
+  otherImagesTotal: number;
+  /** validation images (the training split's, as the U-Net's) kept out of training to score a saved version */
+  valImages: number;
+  /** a forest has been trained (there is something to save) */
+  trained: boolean;
+  /** images where Live is off because their features cannot be computed */
+  disabledImages: { imageId: number; message: string }[];
+  /** the version saved when Live was turned off (setEnabled with enabled false) */
+  savedVersionId?: number | null;
+}
+
 /** A retrain after a stroke finished (or failed): pushed as live.onDidUpdate. */
 export interface LiveUpdateEvent {
   projectId: string;

@@ -14,7 +14,8 @@ import { writeFileAtomic } from './atomic-write';
 import { createDatasetService } from './dataset-service';
 import { ImportJob } from './import-job';
 import { JobRegistry } from './job-registry';
-import { createModelServices } from './model-service';
+import { createLiveServices } from './live-service';
+import { createModelServices, versionInfo } from './model-service';
 import { ProjectRegistry } from './project-registry';
 import { RecentProjects } from './recent-projects';
 
@@ -71,6 +72,7 @@ export function createServices(deps: ServiceDeps): AppServices {
   };
 
   const modelServices = createModelServices(registry, deps.emit, notifyProject, jobs);
+  const liveServices = createLiveServices(registry, deps.emit, notifyProject, versionInfo);
 
   const impl: ServiceImpl = {
     app: {
@@ -92,7 +94,10 @@ export function createServices(deps: ServiceDeps): AppServices {
       create: ({ dir, name, classes }) => registry.info(registry.create(dir, name, classes)),
       open: ({ dir }) => registry.info(registry.openDir(dir)),
       get: (id) => registry.info(registry.get(id)),
-      close: (id) => registry.close(id),
+      close: async (id) => {
+        await liveServices.closeProject(id);
+        registry.close(id);
+      },
       forgetRecent: (dir) => recent.forget(dir),
     },
     classes: {
@@ -161,7 +166,10 @@ export function createServices(deps: ServiceDeps): AppServices {
           return changed;
         });
         // proposal-vs-final scores and the automatic fine-tune (after the transaction: never inside it)
-        if (status === 'done' || status === 'reviewed') modelServices.afterImagesFinished(pid, ids);
+        if (status === 'done' || status === 'reviewed') {
+          modelServices.afterImagesFinished(pid, ids);
+          liveServices.afterImagesFinished(pid, ids);
+        }
         notifyProject(pid);
         return n;
       },
@@ -206,6 +214,7 @@ export function createServices(deps: ServiceDeps): AppServices {
     models: modelServices.models,
     training: modelServices.training,
     predictions: modelServices.predictions,
+    live: liveServices.live,
     imports: {
       start: (pid, opts) => {
         const store = registry.get(pid);
@@ -275,6 +284,7 @@ export function createServices(deps: ServiceDeps): AppServices {
     waitForJob: (jobId) => jobs.wait(jobId),
     dispose() {
       jobs.cancelAll();
+      void liveServices.disposeAll();
       modelServices.cancelAll();
       registry.closeAll();
     },

@@ -41,6 +41,13 @@ export interface ModelServices {
   cancelAll(): void;
 }
 
+/** A stored version as the contract shows it (with the images and duration of the run that made it). */
+export function versionInfo(v: ModelVersionRecord, repo: ModelRepo): ModelVersionInfo {
+  const run = repo.producingRun(v.id);
+  const { config: _config, ...shown } = v;
+  return { ...shown, images: run ? run.images : null, durationMs: run?.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null };
+}
+
 /** the refine worker's version id when no click model exists (zero-training graph cut) */
 const ZERO_SHOT = -1;
 
@@ -53,12 +60,6 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
   const closeRefiner = (pid: string) => {
     void refiners.get(pid)?.worker.dispose();
     refiners.delete(pid);
-  };
-
-  const versionInfo = (v: ModelVersionRecord, repo: ModelRepo): ModelVersionInfo => {
-    const run = repo.producingRun(v.id);
-    const { config: _config, ...shown } = v;
-    return { ...shown, images: run ? run.images : null, durationMs: run?.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null };
   };
 
   const startJob = (kind: 'training' | 'prelabel', pid: string, run: (ac: { signal: AbortSignal }, jobId: string) => Promise<void>): { jobId: string } => {
