@@ -18,7 +18,6 @@ import { renderThumbnail } from '../imaging/thumbnail';
 import { LabelMap } from '../mask/label-map';
 import { cleanStaleExportPartials } from '../store/leftovers';
 import { contentMismatch, resolveImageFile, sha256File } from '../store/project-paths';
-import type { ProjectStore } from '../store/project-store';
 import { assignSplits, splitSpecProblem, type SplitSpec } from './assign-splits';
 import { createCocoWriter, type CocoEncoding, type CocoWriterStats } from './coco';
 import {
@@ -39,6 +38,7 @@ import { createIndexMaskWriter } from './mask-folder';
 import { IssueList, type IssueCounts, type ValidationIssue } from './validation-report';
 import { createVocWriter } from './voc';
 import { createYoloSegWriter } from './yolo-seg';
+import type { DatasetSource } from './project-access';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['coco', 'voc', 'yolo-seg', 'labelme', 'index-masks'];
 
@@ -187,7 +187,7 @@ function createWriter(o: ExportOptions, ctx: WriterContext): FormatWriter & { st
   }
 }
 
-function listImages(store: ProjectStore): ImageRow[] {
+function listImages(store: DatasetSource): ImageRow[] {
   const rows: ImageRow[] = [];
   for (let offset = 0; ; ) {
     const page = store.images.list({ offset, limit: 5000 });
@@ -215,7 +215,7 @@ function ioError(what: string, e: unknown): AppError {
 }
 
 /** Exports the project; see the file comment. Throws AppError ('invalid-argument', 'already-exists', 'cancelled', 'io'). */
-export async function exportDataset(store: ProjectStore, options: ExportOptions, run: ExportRunOptions = {}): Promise<ExportReport> {
+export async function exportDataset(store: DatasetSource, options: ExportOptions, run: ExportRunOptions = {}): Promise<ExportReport> {
   const t0 = performance.now();
   checkOptions(options);
   const outDir = path.resolve(options.outDir);
@@ -446,7 +446,7 @@ function prepareItem(
 }
 
 /** The model versions of the exported proposals, with their names and image counts, by id. */
-function exportedVersions(store: ProjectStore, preds: readonly { modelVersionId: number | null }[]): ExportedVersion[] {
+function exportedVersions(store: DatasetSource, preds: readonly { modelVersionId: number | null }[]): ExportedVersion[] {
   const counts = new Map<number | null, number>();
   for (const p of preds) counts.set(p.modelVersionId, (counts.get(p.modelVersionId) ?? 0) + 1);
   return [...counts.entries()]

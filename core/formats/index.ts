@@ -8,3 +8,4 @@ export { formatIssue, type IssueAction, type IssueCode, type IssueCounts, type V
 export { decodePng, encodePng, PngError, type DecodedPng, type EncodePngInput } from './png-codec';
 export { vocColormap, VOC_CLASS_NAMES } from './voc';
 export type { CocoEncoding } from './coco';
+export type { DatasetSource, DatasetSink } from './project-access';

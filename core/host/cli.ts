@@ -21,6 +21,7 @@ import type {
 } from '../api/types';
 import { acceptLatestProposals, hasHumanMask } from '../services/accept-proposals';
 import { createServices } from '../services/create-services';
+import { trainLiveProject } from '../services/live-service';
 import { IMAGE_SORTS, labelStates, modelVersionsText, trainResult, valIouText, labelStateText, parseIgnoreValue, parseStatus, parseValueMap, sortImages, valueLines, type ImageSort } from './cli-labels';
 import { APP_VERSION, defaultDataDir } from './data-dir';
 import { EXIT } from './exit-codes';
@@ -43,6 +44,23 @@ function services() {
   const hub = new EventHub();
   const s = createServices({ dataDir: defaultDataDir(), mode: 'cli', version: APP_VERSION, emit: hub.emit });
   return { ...s, hub };
+}
+
+/** `train --kind live`: the live forest from the project's labelled masks (core/services/live-service.ts) */
+async function trainLive(dir: string, name: string | undefined, json: boolean): Promise<number> {
+  const s = services();
+  try {
+    const project = await s.impl.projects.open({ dir: path.resolve(dir) });
+    const bar = new ProgressBar('Live forest');
+    const r = await trainLiveProject(s.registry.get(project.id), { ...(name ? { name } : {}), onImage: (done, total) => bar.update(done, total, `features of image ${done}/${total}`) });
+    bar.finish();
+    for (const k of r.skipped) console.error(`  skipped ${termSafe(k)}`);
+    if (json) console.log(JSON.stringify({ ok: true, kind: 'live', versionId: r.versionId, activated: r.activated, activation: r.activation, trainImages: r.trainImages, samples: r.samples, trainMs: r.trainMs, val: r.val, skipped: r.skipped }, null, 2));
+    else console.log(`Trained live version ${r.versionId} on ${r.trainImages} image${r.trainImages === 1 ? '' : 's'} (${r.samples} pixels, ${(r.trainMs / 1000).toFixed(1)} s): ${r.activation}; ${valIouText(r.val)}`);
+    return r.skipped.length ? EXIT.PARTIAL : EXIT.OK;
+  } finally {
+    s.dispose();
+  }
 }
 
 const commands: Record<string, Command> = {
@@ -366,7 +384,7 @@ With --apply everything is written in one transaction, or nothing.
   },
   train: {
     summary: 'train a model on the labeled images (in a worker) and store it as a new version',
-    usage: `maskwright train <project-dir> [--budget-s N] [--max-steps N] [--fresh] [--interactive] [--name NAME] [--json]
+    usage: `maskwright train <project-dir> [--kind segmentation|live] [--budget-s N] [--max-steps N] [--fresh] [--interactive] [--name NAME] [--json]
 
 Trains on the images that have masks (a fixed validation split), with progress. The
 new version becomes active only if its validation IoU is not worse than the active one's.
@@ -376,9 +394,13 @@ new version becomes active only if its validation IoU is not worse than the acti
   --json           print the result as JSON on stdout (steps, stop reason, best step,
                    validation metrics, backend, time); progress always goes to stderr
   --fresh          start from scratch instead of fine-tuning the active version
-  --interactive    train the click-refinement model`,
+  --interactive    train the click-refinement model
+  --kind live      train the live pixel classifier instead (a random forest on filter-bank
+                   features, seconds on a CPU) from the same images, scored on the same
+                   validation images; --budget-s, --max-steps, --fresh, --interactive do not apply`,
     options: {
       ...COMMON_HELP,
+      kind: { type: 'string' },
       'budget-s': { type: 'string' },
       'max-steps': { type: 'string' },
       fresh: { type: 'boolean' },
@@ -395,6 +417,13 @@ new version becomes active only if its validation IoU is not worse than the acti
         if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${k} must be a positive number`);
         return n;
       };
+      const kind = v.kind ?? 'segmentation';
+      if (kind !== 'segmentation' && kind !== 'live') throw new UsageError(`--kind must be segmentation or live (got ${String(kind)})`);
+      if (kind === 'live') {
+        const clash = ['budget-s', 'max-steps', 'fresh', 'interactive'].find((k) => v[k] !== undefined);
+        if (clash) throw new UsageError(`--${clash} does not apply to --kind live`);
+        return trainLive(dir, typeof v.name === 'string' ? v.name : undefined, !!v.json);
+      }
       const budgetS = num('budget-s') ?? DEFAULT_TRAIN_BUDGET_S;
       const maxSteps = num('max-steps');
       const s = services();
