@@ -127,6 +127,8 @@ describe.skipIf(skipReason !== '')(`browser mode: the model panel${skipReason ? 
     expect(iou).toBeGreaterThanOrEqual(0);
     expect(iou).toBeLessThanOrEqual(1);
     expect(await page.getByTestId('model-active').textContent()).toMatch(/IoU \d\.\d{3}/);
+    // the figure carries its spread (± SE over N validation images) or says it rests on one image
+    expect(await first.getByTestId('model-version-iou').textContent()).toMatch(/IoU \d\.\d{3}( ± \d\.\d{3} · \d+ val images| · 1 val image only)/);
     const firstId = Number(await first.getAttribute('data-id'));
 
     // export it, import it back (a second version, not active), activate the copy, delete the original

@@ -44,6 +44,16 @@ export function qualityOfVal(val: Record<string, unknown> | null | undefined): M
   return { iou, se, images, baseline, weak, text, warning };
 }
 
+/**
+ * What goes next to a version's IoU: " ± 0.041 · 6 val images", " · 1 val image only" (a figure
+ * without spread is not the model's quality), or '' for versions stored before the spread was.
+ */
+export function iouSpreadText(q: ModelQuality): string {
+  if (q.iou === null) return '';
+  if (q.se !== null) return ` ± ${q.se.toFixed(3)}${q.images !== null ? ` · ${q.images} val images` : ''}`;
+  return q.images === 1 ? ' · 1 val image only' : '';
+}
+
 export function qualityOf(v: ModelVersionInfo | null | undefined): ModelQuality {
   const m = (v?.metrics ?? {}) as { val?: Record<string, unknown> | null; valIou?: unknown };
   if (!m.val && typeof m.valIou === 'number') return qualityOfVal({ meanIou: m.valIou });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IouAccumulator } from '../../../core/ml/iou-metrics';
 import { valUncertainty } from '../../../core/ml/train/train';
-import { WEAK_IOU, qualityOfVal } from '../../../renderer/src/lib/model-quality';
+import { WEAK_IOU, iouSpreadText, qualityOfVal } from '../../../renderer/src/lib/model-quality';
 
 describe('model quality (issue 15: weak proposals are said to be weak)', () => {
   it('validation keeps the per-image spread (standard error) and the trivial baseline', () => {
@@ -27,6 +27,11 @@ describe('model quality (issue 15: weak proposals are said to be weak)', () => {
     expect(good.weak).toBe(false);
     expect(good.warning).toBeNull();
     expect(qualityOfVal({ meanIou: 0.5, images: 1 }).text).toMatch(/± unknown: 1 validation image/);
+    // next to a version's IoU in the Model panel
+    expect(iouSpreadText(qualityOfVal({ meanIou: 0.74, iouSe: 0.0412, images: 6 }))).toBe(' ± 0.041 · 6 val images');
+    expect(iouSpreadText(qualityOfVal({ meanIou: 0.74, iouSe: null, images: 1 }))).toBe(' · 1 val image only');
+    expect(iouSpreadText(qualityOfVal({ meanIou: 0.74 }))).toBe('');
+    expect(iouSpreadText(qualityOfVal(null))).toBe('');
     expect(qualityOfVal(null).iou).toBeNull();
   });
 });
