@@ -155,8 +155,9 @@ function suite(label: string, shotPrefix: string, skipReason: string, makeData: 
       const exportDialog = page.getByTestId('export-dialog');
       await exportDialog.waitFor();
       await page.getByTestId('export-format').selectOption('coco');
-      // imported masks leave the images 'unlabeled': the default takes every status then
-      expect(await page.getByTestId('export-status-unlabeled').isChecked()).toBe(true);
+      // imported images are marked done (the import's default): the export takes done + reviewed
+      expect(await page.getByTestId('export-status-done').isChecked()).toBe(true);
+      expect(await page.getByTestId('export-status-unlabeled').isChecked()).toBe(false);
       await page.getByTestId('export-status-all').click();
       const outDir = path.join(tmp, 'exports', `${shotPrefix}-coco`);
       await page.getByTestId('export-outdir').fill(outDir);

@@ -2,7 +2,7 @@
  * The import dialog on a folder of 0/255 masks, in Debian Chromium against browser mode: a
  * malformed value map is refused in the form; "255=Nucleus" maps the masks onto the project's
  * class (no "class 255"), the check lists each value with where it went and its pixels, and the
- * import writes the masks. Then "Export…" of the model proposals instead of the masks: the report
+ * import writes the masks and marks the images done (the default). Then "Export…" of the model proposals instead of the masks: the report
  * names the model version and the files hold the proposals. Screenshots go to
  * test-results/mask-values-*.png.
  */
@@ -88,6 +88,10 @@ describe.skipIf(skip !== '')(`browser mode: mask values in the annotation import
     const result = page.getByTestId('annimport-result');
     await result.waitFor({ timeout: 30_000 });
     expect(await result.getAttribute('data-images')).toBe('3');
+    // marked done by default (a complete dataset), as import-annotations --status done
+    expect(await page.getByTestId('annimport-marked').textContent()).toMatch(/3 images marked done/);
+    const rowsNow = (await server.services.impl.images.list(projectId, { limit: 10 })).items;
+    expect(rowsNow.map((r) => r.status)).toEqual(['done', 'done', 'done']);
     const classes = (await server.services.impl.classes.list(projectId)) as LabelClass[];
     expect(classes.map((c) => c.name)).toEqual(['Nucleus']);
     await page.getByTestId('annimport-close').click();
