@@ -91,7 +91,8 @@ export function listDirectory(req: BrowseRequest, places: BrowsePlaces): Directo
   if (asked.includes('\0') || !path.isAbsolute(asked)) throw new AppError('invalid-argument', 'The folder must be an absolute path.');
   const target = real(path.resolve(asked));
   if (!target) throw new AppError('not-found', `There is no folder ${asked}.`);
-  const root = roots.filter((r) => within(r, target)).sort((a, b) => b.length - a.length)[0];
+  // the outermost place holding it: Up goes as far as that place's top
+  const root = roots.filter((r) => within(r, target)).sort((a, b) => a.length - b.length)[0];
   if (!root) {
     throw new AppError('forbidden', `${asked} is outside the places this browser shows (your home folder, the temp folder, mounted drives, recent projects; MASKWRIGHT_BROWSE_ROOTS adds more). Type the path instead.`);
   }
