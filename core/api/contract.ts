@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type {
+  DirectoryListing,
   AppInfo,
   AutoTrainSettings,
   ComputeInfo,
@@ -65,6 +66,19 @@ export const contract = {
     /** the model's compute backend (selected once, lazily: loading TensorFlow.js takes a moment) */
     compute: method<ComputeInfo>()(z.tuple([])),
     pickDirectory: method<string | null>()(z.tuple([z.object({ title: z.string().max(200).optional() }).strict()])),
+    /** browser mode's folder/file browser: one folder (home when no path), only under the places it may show */
+    listDirectory: method<DirectoryListing>()(
+      z.tuple([
+        z
+          .object({
+            path: absPath.optional(),
+            showHidden: z.boolean().optional(),
+            files: z.boolean().optional(),
+            extensions: z.array(z.string().regex(/^[a-z0-9]{1,10}$/)).max(32).optional(),
+          })
+          .strict(),
+      ]),
+    ),
   },
   projects: {
     listRecent: method<RecentProject[]>()(z.tuple([])),
@@ -309,6 +323,36 @@ export const contract = {
             recursive: z.boolean().optional(),
             mode: z.enum(['reference', 'copy']).optional(),
             maxPixels: z.number().int().positive().optional(),
+          })
+          .strict(),
+      ]),
+    ),
+    /**
+     * browser mode's drag and drop: image files sent by the page are staged in the project
+     * (.uploads/<uploadId>/, relative names kept); imports.start with that folder copies them
+     * into images/ with the usual report, and the staging folder is removed when the job ends
+     */
+    upload: method<{ uploadId: string; dir: string; files: number }>()(
+      z.tuple([
+        projectId,
+        z
+          .object({
+            uploadId: z.string().uuid().optional(),
+            files: z
+              .array(
+                z
+                  .object({
+                    name: z
+                      .string()
+                      .min(1)
+                      .max(1024)
+                      .refine((n) => !n.includes('\0') && !n.includes('\\') && !n.includes(':') && n.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..' && seg.length <= 255), 'a relative file name (no .., no empty segments)'),
+                    bytes,
+                  })
+                  .strict(),
+              )
+              .min(1)
+              .max(10_000),
           })
           .strict(),
       ]),

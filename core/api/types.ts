@@ -137,6 +137,36 @@ export interface AppInfo {
   dataDir: string;
   /** whether app.pickDirectory can open a native folder dialog */
   canPickDirectory: boolean;
+  /** browser mode: app.listDirectory serves the in-page folder/file browser (Electron: native dialogs) */
+  canBrowseFiles?: boolean;
+}
+
+/** app.listDirectory: one folder as the in-page file browser shows it */
+export interface DirectoryListing {
+  /** the folder listed (absolute, symlinks resolved) */
+  path: string;
+  /** its parent when that is still inside a place the browser may show; null at a place's top */
+  parent: string | null;
+  /** folders first, then files (when asked for), in natural order */
+  entries: DirectoryEntry[];
+  /** entries left out because they are hidden (dot files) and showHidden was off */
+  hiddenCount: number;
+  /** more entries than a listing carries (MAX_LISTING) */
+  truncated: boolean;
+  /** Home, recent project folders and the other places the browser may show */
+  places: { label: string; path: string; kind: 'home' | 'recent' | 'place' }[];
+}
+
+export interface DirectoryEntry {
+  name: string;
+  path: string;
+  kind: 'dir' | 'file';
+  /** bytes (files) */
+  size?: number;
+  /** false for a folder this process may not read (shown, not openable) */
+  readable: boolean;
+  /** a folder holding a Maskwright project (project.db) */
+  project?: boolean;
 }
 
 export interface MaskState {

@@ -24,6 +24,7 @@ import { createServices } from '../services/create-services';
 import { trainLiveProject } from '../services/live-service';
 import { IMAGE_SORTS, labelStates, modelVersionsText, trainResult, valIouText, labelStateText, parseIgnoreValue, parseStatus, parseValueMap, sortImages, valueLines, type ImageSort } from './cli-labels';
 import { APP_VERSION, defaultDataDir } from './data-dir';
+import { nothingExportedHint } from './export-hint';
 import { EXIT } from './exit-codes';
 import { termSafe } from './term-safe';
 import { ProgressBar } from './progress-bar';
@@ -298,6 +299,12 @@ Exit status: 0 everything selected was exported, 3 some images or instances were
           for (const [split, n] of Object.entries(report.splits)) console.log(`  ${split.padEnd(6)} ${n.images} images, ${n.instances} instances`);
           if (report.coco) console.log(`  COCO: ${report.coco.polygon} polygons, ${report.coco.rle} RLE`);
           for (const i of report.issues.slice(0, 50)) console.log(`  ${i.action.padEnd(8)} ${termSafe(i.file)}${i.entry ? ` ${termSafe(i.entry)}` : ''}: ${termSafe(i.message)}`);
+        }
+        if (report.images === 0) {
+          // say why nothing was exported (no masks yet, a --status that matches nothing, no images)
+          const hint = nothingExportedHint((await s.impl.projects.get(project.id)).statusCounts, opts);
+          console.error(hint.message);
+          return hint.exit;
         }
         return report.skippedImages > 0 || report.issues.some((i) => i.action === 'skipped') ? EXIT.PARTIAL : EXIT.OK;
       } finally {

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { AssetKind } from '../api/client';
 import type { ServiceImpl } from '../api/contract';
 import { AppError } from '../api/errors';
@@ -12,6 +14,7 @@ import { ProjectStore } from '../store/project-store';
 import { ContentCheckCache, previewFile, resolveImageFile, resolveInProject } from '../store/project-paths';
 import { writeFileAtomic } from './atomic-write';
 import { createDatasetService } from './dataset-service';
+import { defaultPlaces, listDirectory } from './file-browser';
 import { ImportJob } from './import-job';
 import { JobRegistry } from './job-registry';
 import { createLiveServices } from './live-service';
@@ -27,7 +30,12 @@ export interface ServiceDeps {
   emit: Emit;
   /** a native folder picker, where the host has one (Electron) */
   pickDirectory?: (title?: string) => Promise<string | null>;
+  /** browser mode: serve the in-page folder/file browser (app.listDirectory) */
+  browseFiles?: boolean;
 }
+
+/** where imports.upload stages dropped files inside a project (removed when their import ends) */
+export const UPLOADS_DIR = '.uploads';
 
 export interface Asset {
   /** absolute file to send */
@@ -50,6 +58,11 @@ export interface AppServices {
   /** waits for a training or pre-label job (tests, CLI) */
   waitForJob(jobId: string): Promise<void>;
   dispose(): void;
+}
+
+function isStagedUpload(projectDir: string, p: string): boolean {
+  const rel = path.relative(path.join(projectDir, UPLOADS_DIR), p);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) && !rel.includes(path.sep);
 }
 
 const BROWSER_NATIVE = new Set(['png', 'jpeg', 'webp']);
@@ -82,11 +95,16 @@ export function createServices(deps: ServiceDeps): AppServices {
         platform: process.platform,
         dataDir: deps.dataDir,
         canPickDirectory: !!deps.pickDirectory,
+        canBrowseFiles: !!deps.browseFiles,
       }),
       compute: () => (compute ??= detectCompute()),
       pickDirectory: async ({ title }) => {
         if (!deps.pickDirectory) throw new AppError('not-available', 'Folder dialogs exist only in the desktop app; type the path instead.');
         return deps.pickDirectory(title);
+      },
+      listDirectory: (req) => {
+        if (!deps.browseFiles) throw new AppError('not-available', 'The in-page file browser exists only in browser mode; the desktop app uses the system dialogs.');
+        return listDirectory(req, defaultPlaces(recent.list().map((r) => r.dir)));
       },
     },
     projects: {
@@ -231,8 +249,28 @@ export function createServices(deps: ServiceDeps): AppServices {
           },
           job.id,
         );
-        done.catch(() => undefined);
+        // files dropped on the page were staged by imports.upload: gone once copied (or skipped)
+        const staged = opts.paths.filter((p) => isStagedUpload(store.dir, p));
+        const cleanUp = () => {
+          for (const p of staged) fs.rmSync(p, { recursive: true, force: true });
+        };
+        done.then(cleanUp, cleanUp);
         return { jobId: job.id };
+      },
+      upload: async (pid, { uploadId, files }) => {
+        const store = registry.get(pid);
+        const id = uploadId ?? randomUUID();
+        const dir = path.join(store.dir, UPLOADS_DIR, id);
+        for (const f of files) {
+          const file = path.resolve(dir, ...f.name.split('/'));
+          if (!file.startsWith(dir + path.sep)) throw new AppError('invalid-argument', `Bad file name ${JSON.stringify(f.name)}.`);
+          await fs.promises.mkdir(path.dirname(file), { recursive: true });
+          await fs.promises.writeFile(file, f.bytes, { flag: 'wx' }).catch((e: unknown) => {
+            if ((e as { code?: string }).code === 'EEXIST') throw new AppError('already-exists', `${f.name} was sent twice in one upload.`);
+            throw e;
+          });
+        }
+        return { uploadId: id, dir, files: files.length };
       },
       cancel: (jobId) => jobs.cancel(jobId, 'import'),
       report: (jobId) => jobs.result<ImportReport>(jobId, 'import') ?? null,
