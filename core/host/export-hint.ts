@@ -10,7 +10,7 @@ const STATUS_WORDS: Record<ImageStatus, string> = { unlabeled: 'unlabelled', in_
 
 export function nothingExportedHint(
   counts: Record<ImageStatus, number>,
-  opts: { statuses?: ImageStatus[] | undefined; strict?: boolean | undefined },
+  opts: { statuses?: ImageStatus[] | undefined; strict?: boolean | undefined; source?: 'masks' | 'predictions' | undefined },
 ): { message: string; exit: ExitCode } {
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const breakdown = (Object.keys(STATUS_WORDS) as ImageStatus[])
@@ -23,6 +23,12 @@ export function nothingExportedHint(
   if (opts.statuses && matching === 0) {
     return {
       message: `Nothing was exported: no image has the status ${opts.statuses.map((s) => STATUS_WORDS[s]).join(' or ')} (the project's ${total} ${total === 1 ? 'image is' : 'images are'}: ${breakdown}). Change --status, or leave it out to export every image with a mask.`,
+      exit: partial,
+    };
+  }
+  if (opts.source === 'predictions') {
+    return {
+      message: `Nothing was exported: none of the ${matching}${opts.statuses ? ' matching' : ''} ${matching === 1 ? 'image has' : 'images have'} a model proposal yet (${breakdown}). Pre-label first (maskwright prelabel <project-dir>).`,
       exit: partial,
     };
   }

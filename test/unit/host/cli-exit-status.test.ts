@@ -116,6 +116,10 @@ describe('export with nothing to export (issue 15)', () => {
     err.length = 0;
     expect(await main(['export', proj, path.join(io.tmp, 'empty3'), '--format', 'coco', '--status', 'done'])).toBe(EXIT.PARTIAL);
     expect(err.join('\n')).toMatch(/no image has the status done \(the project's 2 images are: 2 unlabelled\)/);
+    err.length = 0;
+    // predictions: the hint is about proposals, not masks
+    expect(await main(['export', proj, path.join(io.tmp, 'empty5'), '--format', 'coco', '--source', 'predictions'])).toBe(EXIT.PARTIAL);
+    expect(err.join('\n')).toMatch(/none of the 2 images have a model proposal yet \(2 unlabelled\)\. Pre-label first/);
     // asked for the images without masks: exported, OK
     expect(await main(['export', proj, path.join(io.tmp, 'empty4'), '--format', 'coco', '--include-unannotated'])).toBe(EXIT.OK);
   });
