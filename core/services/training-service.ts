@@ -118,6 +118,8 @@ export interface ActivationInput {
   /** the active model scored on this run's validation images (null: not comparable) */
   activeOnSameImages: number | null;
   valImages: number;
+  /** standard error of the new IoU over the validation images (null/absent: unknown) */
+  newSe?: number | null;
 }
 
 /**
@@ -133,8 +135,16 @@ export function decideActivation(a: ActivationInput): { activate: boolean; activ
   const oldIou = sameImages ? a.activeOnSameImages : valIou(a.active);
   const on = sameImages ? ` on this run's ${a.valImages} validation image${a.valImages === 1 ? '' : 's'}` : ' (its own validation images)';
   if (oldIou == null) return { activate: true, activation: 'the active model has no validation score' };
-  if (a.newIou >= oldIou) return { activate: true, activation: `validation IoU ${a.newIou.toFixed(4)} >= active ${oldIou.toFixed(4)}${on}` };
-  return { activate: false, activation: `kept the active model: validation IoU ${a.newIou.toFixed(4)} < active ${oldIou.toFixed(4)}${on}` };
+  // how much the comparison says: one image has no spread; a difference inside the standard error is noise
+  const se = a.newSe ?? null;
+  const note =
+    sameImages && a.valImages === 1
+      ? ' (one image: the comparison says little)'
+      : se !== null && Number.isFinite(se) && Math.abs(a.newIou - oldIou) < se
+        ? ` (within ± ${se.toFixed(4)}: no clear difference)`
+        : '';
+  if (a.newIou >= oldIou) return { activate: true, activation: `validation IoU ${a.newIou.toFixed(4)} >= active ${oldIou.toFixed(4)}${on}${note}` };
+  return { activate: false, activation: `kept the active model: validation IoU ${a.newIou.toFixed(4)} < active ${oldIou.toFixed(4)}${on}${note}` };
 }
 
 export async function trainProjectModel(store: ProjectStore, opts: ProjectTrainingOptions = {}): Promise<ProjectTrainingResult> {
@@ -225,6 +235,7 @@ export async function trainProjectModel(store: ProjectStore, opts: ProjectTraini
     newIou: outcome.val?.meanIou ?? null,
     activeOnSameImages: sameImages ? outcome.compareVal!.meanIou : null,
     valImages: outcome.valImages.length,
+    newSe: outcome.val?.iouSe ?? null,
   });
 
   const versionId = store.transaction(() => {

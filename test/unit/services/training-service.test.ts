@@ -225,7 +225,15 @@ describe('decideActivation', () => {
     // its own validation score (0.6) when the active one could not be scored on this run's images
     expect(decideActivation({ kind: 'segmentation', active, newIou: 0.59, activeOnSameImages: null, valImages: 2 })).toEqual({ activate: false, activation: 'kept the active model: validation IoU 0.5900 < active 0.6000 (its own validation images)' });
     // the same images take precedence over its stored score
-    expect(decideActivation({ kind: 'segmentation', active, newIou: 0.59, activeOnSameImages: 0.5, valImages: 1 })).toEqual({ activate: true, activation: "validation IoU 0.5900 >= active 0.5000 on this run's 1 validation image" });
+    expect(decideActivation({ kind: 'segmentation', active, newIou: 0.59, activeOnSameImages: 0.5, valImages: 1 })).toEqual({
+      activate: true,
+      activation: "validation IoU 0.5900 >= active 0.5000 on this run's 1 validation image (one image: the comparison says little)",
+    });
+    // a difference inside the standard error is called what it is
+    expect(decideActivation({ kind: 'segmentation', active, newIou: 0.58, activeOnSameImages: 0.6, valImages: 6, newSe: 0.05 }).activation).toBe(
+      "kept the active model: validation IoU 0.5800 < active 0.6000 on this run's 6 validation images (within ± 0.0500: no clear difference)",
+    );
+    expect(decideActivation({ kind: 'segmentation', active, newIou: 0.7, activeOnSameImages: 0.6, valImages: 6, newSe: 0.05 }).activation).toBe("validation IoU 0.7000 >= active 0.6000 on this run's 6 validation images");
     expect(decideActivation({ kind: 'segmentation', active, newIou: 0.6, activeOnSameImages: null, valImages: 2 }).activate).toBe(true);
     expect(decideActivation({ kind: 'segmentation', active: { ...active, metrics: {} }, newIou: 0.1, activeOnSameImages: null, valImages: 2 }).activation).toBe('the active model has no validation score');
   });
