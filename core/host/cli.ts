@@ -197,6 +197,7 @@ cancelled export leaves nothing half-written.
   --status LIST        only images with these statuses (e.g. done,reviewed)
   --images MODE        copy | link | none (default copy)
   --coco-encoding E    auto | polygon | rle (default auto: RLE only where a polygon would lose pixels)
+  --voc-layout L       flat | vocdevkit (default flat; vocdevkit: VOCdevkit/VOC2012/..., torchvision's root)
   --index-bits 8|16    bit depth of index-mask PNGs
   --include-unannotated  also export images without a mask (as empty)
   --overwrite          replace an existing non-empty out-dir
@@ -212,6 +213,7 @@ Exit status: 0 everything selected was exported, 3 some images or instances were
       status: { type: 'string' },
       images: { type: 'string' },
       'coco-encoding': { type: 'string' },
+      'voc-layout': { type: 'string' },
       'index-bits': { type: 'string' },
       'include-unannotated': { type: 'boolean' },
       overwrite: { type: 'boolean' },
@@ -244,6 +246,10 @@ Exit status: 0 everything selected was exported, 3 some images or instances were
       if (v['coco-encoding'] !== undefined) {
         if (!['auto', 'polygon', 'rle'].includes(v['coco-encoding'] as string)) throw new UsageError('--coco-encoding must be auto, polygon or rle');
         opts.coco = { encoding: v['coco-encoding'] as 'auto' | 'polygon' | 'rle' };
+      }
+      if (v['voc-layout'] !== undefined) {
+        if (v['voc-layout'] !== 'flat' && v['voc-layout'] !== 'vocdevkit') throw new UsageError('--voc-layout must be flat or vocdevkit');
+        opts.voc = { layout: v['voc-layout'] };
       }
       if (v['index-bits'] !== undefined) {
         if (v['index-bits'] !== '8' && v['index-bits'] !== '16') throw new UsageError('--index-bits must be 8 or 16');
