@@ -349,10 +349,11 @@ With --apply everything is written in one transaction, or nothing.
           for (const u of plan.unmatched.slice(0, 20)) console.log(`  unmatched ${termSafe(u.name)} (${u.reason})`);
           for (const i of plan.issues.slice(0, 50)) console.log(`  ${i.action.padEnd(8)} ${termSafe(i.file)}${i.entry ? ` ${termSafe(i.entry)}` : ''}: ${termSafe(i.message)}`);
           if (result) console.log(`Wrote ${result.images} masks, ${result.instances} instances in one transaction${status ? `; ${ids.length} images marked ${status}` : ''}.`);
-          else if (v.apply) console.log('Nothing was written: the dataset has a fatal problem (see above).');
+          else if (v.apply || !plan.ok) console.log('Nothing was written: the dataset has a fatal problem (see above).');
           else console.log('Nothing was written (dry run). Add --apply to import.');
         }
-        if (v.apply && !plan.ok) return EXIT.FAILED;
+        // a fatal problem fails the dry run too (scripts check a dataset with it before --apply)
+        if (!plan.ok) return EXIT.FAILED;
         // applied, but some entries or dataset images were skipped (--strict refused those above, writing nothing)
         return result && (plan.issues.some((i) => i.action === 'skipped') || plan.unmatched.length > 0) ? EXIT.PARTIAL : EXIT.OK;
       } finally {
