@@ -18,6 +18,7 @@ import { DATASETS_GROUP, DATASETS_MISSING, DSB_DIR, FRUITS_DIR, hasDsb, hasFruit
 import { NO_CV2, PYTHON_CV2 } from '../../helpers/python';
 import { dsbRows, fruitsRows, masksByName, projectWith, syntheticRow, tmpDir } from './helpers';
 import { hardLabelMap, mulberry32 } from './synthetic';
+import { agreement, describeAgreement } from './agreement';
 import { paintCrop, ultralyticsOracle, type OracleCrop } from './ultralytics-oracle';
 
 /** Our rasterisation of one label file: per line, the filled full-image 0/1 mask. */
@@ -38,66 +39,6 @@ function fmt6(v: number): string {
   return v.toFixed(6).replace(/0+$/, '').replace(/\.$/, '');
 }
 
-/** Agreement of a label folder, rebuilt line by line, with the stored masks: per instance IoU (its lines' union). */
-interface Agreement {
-  instances: number;
-  exact: number;
-  meanIou: number;
-  minIou: number;
-  extra: number;
-  missing: number;
-  foreground: number;
-}
-
-function agreement(masks: Map<string, LabelMap>, labels: Map<string, (OracleCrop | null)[]>): Agreement {
-  const a: Agreement = { instances: 0, exact: 0, meanIou: 0, minIou: 1, extra: 0, missing: 0, foreground: 0 };
-  let sum = 0;
-  for (const [name, map] of masks) {
-    const lines = labels.get(name.replace(/\.[^.]+$/, '')) ?? [];
-    const { width, ids } = map;
-    // each line goes to the stored instance it overlaps most; the instance's lines are OR-ed
-    const got = new Map<number, Uint8Array>();
-    for (const c of lines) {
-      if (!c) continue;
-      const votes = new Map<number, number>();
-      for (let y = 0; y < c.h; y++) for (let x = 0; x < c.w; x++) if (c.data[y * c.w + x]) {
-        const v = ids[(c.y + y) * width + c.x + x]!;
-        votes.set(v, (votes.get(v) ?? 0) + 1);
-      }
-      let best = 0;
-      let bestN = -1;
-      for (const [v, n] of votes) if (v !== 0 && n > bestN) [best, bestN] = [v, n];
-      let m = got.get(best);
-      if (!m) got.set(best, (m = new Uint8Array(ids.length)));
-      paintCrop(m, width, c);
-    }
-    for (const inst of map.instances()) {
-      const m = got.get(inst.id) ?? new Uint8Array(ids.length);
-      let inter = 0;
-      let uni = 0;
-      for (let i = 0; i < ids.length; i++) {
-        const s = ids[i] === inst.id;
-        const g = m[i] === 1;
-        if (s) a.foreground++;
-        if (s && g) inter++;
-        if (s || g) uni++;
-        if (g && !s) a.extra++;
-        if (s && !g) a.missing++;
-      }
-      if (uni === 0) continue;
-      const iou = inter / uni;
-      a.instances++;
-      if (iou === 1) a.exact++;
-      sum += iou;
-      a.minIou = Math.min(a.minIou, iou);
-    }
-    const stray = got.get(0);
-    if (stray) for (const v of stray) a.extra += v;
-  }
-  a.meanIou = a.instances ? sum / a.instances : 1;
-  return a;
-}
-
 function readLabels(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const f of fs.readdirSync(dir)) if (f.endsWith('.txt')) out.set(f.replace(/\.txt$/, ''), fs.readFileSync(path.join(dir, f), 'utf8'));
@@ -114,10 +55,6 @@ function oracleLabels(python: string, masks: Map<string, LabelMap>, texts: Map<s
   const res = ultralyticsOracle(python, files);
   names.forEach((n, k) => out.set(n.replace(/\.[^.]+$/, ''), res[k]!));
   return out;
-}
-
-function describe_(a: Agreement): string {
-  return `${a.instances} instances, ${a.exact} exact, mean IoU ${a.meanIou.toFixed(6)}, min ${a.minIou.toFixed(4)}, ${a.extra} extra / ${a.missing} missing of ${a.foreground} px (pixel agreement ${(1 - (a.extra + a.missing) / Math.max(1, a.foreground)).toFixed(6)})`;
 }
 
 describe.skipIf(!PYTHON_CV2)(`YOLO-seg reader matches Ultralytics' YOLODataset + polygon2mask (numpy, cv2)${PYTHON_CV2 ? '' : ` — ${NO_CV2}`}`, () => {
@@ -236,7 +173,7 @@ describe('YOLO-seg writer: the stored pixels come back through Ultralytics\' ras
     await exportDataset(src, { format: 'yolo-seg', outDir: out, images: 'none' });
     const masks = masksByName(src);
     const got = agreement(masks, oracleLabels(PYTHON_CV2!, masks, readLabels(path.join(out, 'labels'))));
-    console.log(`yolo synthetic via Ultralytics: ${describe_(got)}`);
+    console.log(`yolo synthetic via Ultralytics: ${describeAgreement(got)}`);
     expect(got.exact).toBe(got.instances);
     expect(got.extra + got.missing).toBe(0);
   });
@@ -253,7 +190,7 @@ describe.skipIf(!PYTHON_CV2 || !hasFruits)(`${DATASETS_GROUP} YOLO-seg export of
       const report = await exportDataset(src, { format: 'yolo-seg', outDir: out, images: 'none' });
       const masks = masksByName(src);
       const got = agreement(masks, oracleLabels(PYTHON_CV2!, masks, readLabels(path.join(out, 'labels'))));
-      console.log(`yolo fruits-nuts via Ultralytics: ${describe_(got)}; writer notes: ${JSON.stringify(report.issues.filter((i) => i.code === 'encoding').map((i) => i.message))}`);
+      console.log(`yolo fruits-nuts via Ultralytics: ${describeAgreement(got)}; writer notes: ${JSON.stringify(report.issues.filter((i) => i.code === 'encoding').map((i) => i.message))}`);
       src.close();
       expect(got.instances).toBe(165);
       expect(got.exact).toBe(got.instances);
@@ -274,7 +211,7 @@ describe.skipIf(!PYTHON_CV2 || !hasDsb)(`${DATASETS_GROUP} YOLO-seg export of ds
       const report = await exportDataset(src, { format: 'yolo-seg', outDir: out, images: 'none' });
       const masks = masksByName(src);
       const got = agreement(masks, oracleLabels(PYTHON_CV2!, masks, readLabels(path.join(out, 'labels'))));
-      console.log(`yolo dsb2018 via Ultralytics: ${describe_(got)}; writer notes: ${JSON.stringify(report.issues.filter((i) => i.code === 'encoding').map((i) => i.message))}`);
+      console.log(`yolo dsb2018 via Ultralytics: ${describeAgreement(got)}; writer notes: ${JSON.stringify(report.issues.filter((i) => i.code === 'encoding').map((i) => i.message))}`);
       src.close();
       expect(got.instances).toBe(5269);
       expect(got.exact).toBe(got.instances);
