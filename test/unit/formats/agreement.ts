@@ -18,35 +18,58 @@ export function agreement(masks: Map<string, LabelMap>, labels: Map<string, (Ora
   let sum = 0;
   for (const [name, map] of masks) {
     const lines = labels.get(name.replace(/\.[^.]+$/, '')) ?? [];
-    const { width, ids } = map;
-    // each line goes to the stored instance it overlaps most; the instance's lines are OR-ed
-    const got = new Map<number, Uint8Array>();
+    const { width, height, ids } = map;
+    // the box of each stored instance [x0, y0, x1, y1], grown by the crops given to it
+    const box = new Map<number, [number, number, number, number]>();
+    const grow = (id: number, x0: number, y0: number, x1: number, y1: number) => {
+      const b = box.get(id);
+      if (!b) box.set(id, [x0, y0, x1, y1]);
+      else box.set(id, [Math.min(b[0], x0), Math.min(b[1], y0), Math.max(b[2], x1), Math.max(b[3], y1)]);
+    };
+    for (let i = 0; i < ids.length; i++) if (ids[i]) grow(ids[i]!, i % width, Math.floor(i / width), i % width, Math.floor(i / width));
+    // each crop goes to the stored instance it overlaps most; the instance's crops are OR-ed
+    const got = new Map<number, OracleCrop[]>();
     for (const c of lines) {
       if (!c) continue;
       const votes = new Map<number, number>();
-      for (let y = 0; y < c.h; y++) for (let x = 0; x < c.w; x++) if (c.data[y * c.w + x]) {
-        const v = ids[(c.y + y) * width + c.x + x]!;
-        votes.set(v, (votes.get(v) ?? 0) + 1);
+      for (let y = 0; y < c.h; y++) {
+        for (let x = 0; x < c.w; x++) {
+          if (!c.data[y * c.w + x]) continue;
+          const v = ids[(c.y + y) * width + c.x + x]!;
+          votes.set(v, (votes.get(v) ?? 0) + 1);
+        }
       }
       let best = 0;
       let bestN = -1;
       for (const [v, n] of votes) if (v !== 0 && n > bestN) [best, bestN] = [v, n];
-      let m = got.get(best);
-      if (!m) got.set(best, (m = new Uint8Array(ids.length)));
-      paintCrop(m, width, c);
+      if (best === 0) {
+        for (const v of c.data) a.extra += v;
+        continue;
+      }
+      const l = got.get(best) ?? [];
+      l.push(c);
+      got.set(best, l);
+      grow(best, c.x, c.y, c.x + c.w - 1, c.y + c.h - 1);
     }
     for (const inst of map.instances()) {
-      const m = got.get(inst.id) ?? new Uint8Array(ids.length);
+      const b = box.get(inst.id);
+      if (!b) continue;
+      const [x0, y0, x1, y1] = b;
+      const bw = x1 - x0 + 1;
+      const m = new Uint8Array(bw * (y1 - y0 + 1));
+      for (const c of got.get(inst.id) ?? []) paintCrop(m, bw, { ...c, x: c.x - x0, y: c.y - y0 });
       let inter = 0;
       let uni = 0;
-      for (let i = 0; i < ids.length; i++) {
-        const s = ids[i] === inst.id;
-        const g = m[i] === 1;
-        if (s) a.foreground++;
-        if (s && g) inter++;
-        if (s || g) uni++;
-        if (g && !s) a.extra++;
-        if (s && !g) a.missing++;
+      for (let y = y0; y <= Math.min(y1, height - 1); y++) {
+        for (let x = x0; x <= x1; x++) {
+          const s = ids[y * width + x] === inst.id;
+          const g = m[(y - y0) * bw + x - x0] === 1;
+          if (s) a.foreground++;
+          if (s && g) inter++;
+          if (s || g) uni++;
+          if (g && !s) a.extra++;
+          if (s && !g) a.missing++;
+        }
       }
       if (uni === 0) continue;
       const iou = inter / uni;
@@ -55,8 +78,6 @@ export function agreement(masks: Map<string, LabelMap>, labels: Map<string, (Ora
       sum += iou;
       a.minIou = Math.min(a.minIou, iou);
     }
-    const stray = got.get(0);
-    if (stray) for (const v of stray) a.extra += v;
   }
   a.meanIou = a.instances ? sum / a.instances : 1;
   return a;

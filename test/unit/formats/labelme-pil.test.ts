@@ -23,11 +23,12 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 def shape_to_mask(shape, w, h):
+    """labelme's shape_to_mask, as a PIL image (mask shapes: pasted at their box)"""
     if shape.get('shape_type') == 'mask':
         m = np.zeros((h, w), dtype=bool)
         (x1, y1), (x2, y2) = np.asarray(shape['points']).astype(int)
         m[y1:y2 + 1, x1:x2 + 1] = np.array(Image.open(io.BytesIO(base64.b64decode(shape['mask'])))) > 0
-        return m
+        return Image.fromarray(m.astype(np.uint8))
     im = Image.fromarray(np.zeros((h, w), dtype=np.uint8))
     d = ImageDraw.Draw(im)
     xy = [tuple(p) for p in shape['points']]
@@ -36,21 +37,21 @@ def shape_to_mask(shape, w, h):
     else:
         assert len(xy) > 2
         d.polygon(xy=xy, outline=1, fill=1)
-    return np.array(im, dtype=bool)
+    return im
 
 res = []
 for f in json.load(sys.stdin):
     w, h = f['w'], f['h']
     out = []
     for s in f['shapes']:
-        m = shape_to_mask(s, w, h).astype(np.uint8)
-        ys, xs = np.nonzero(m)
-        if len(xs) == 0:
+        im = shape_to_mask(s, w, h)
+        box = im.getbbox()  # the box of the nonzero pixels
+        if box is None:
             out.append(None)
             continue
-        x0, x1, y0, y1 = int(xs.min()), int(xs.max()), int(ys.min()), int(ys.max())
-        crop = np.ascontiguousarray(m[y0:y1 + 1, x0:x1 + 1])
-        out.append({'x': x0, 'y': y0, 'w': x1 - x0 + 1, 'h': y1 - y0 + 1, 'data': base64.b64encode(crop.tobytes()).decode()})
+        x0, y0, x1, y1 = box
+        crop = np.ascontiguousarray(np.array(im.crop(box), dtype=np.uint8))
+        out.append({'x': x0, 'y': y0, 'w': x1 - x0, 'h': y1 - y0, 'data': base64.b64encode(crop.tobytes()).decode()})
     res.append(out)
 print(json.dumps(res))
 `;

@@ -48,11 +48,16 @@ for f in json.load(sys.stdin):
         m = np.zeros((h, w), dtype=np.uint8)
         poly = np.asarray([s.reshape(-1)], dtype=np.int32).reshape((1, -1, 2))
         cv2.fillPoly(m, poly, color=1)
-        ys, xs = np.nonzero(m)
+        # fillPoly draws nothing outside the box of the (int) points; the box is read back
+        p = poly.reshape(-1, 2)
+        bx0, by0 = max(0, int(p[:, 0].min())), max(0, int(p[:, 1].min()))
+        bx1, by1 = min(w - 1, int(p[:, 0].max())), min(h - 1, int(p[:, 1].max()))
+        sub = m[by0:by1 + 1, bx0:bx1 + 1]
+        ys, xs = np.nonzero(sub)
         if len(xs) == 0:
             lines.append(None)
             continue
-        x0, x1, y0, y1 = int(xs.min()), int(xs.max()), int(ys.min()), int(ys.max())
+        x0, x1, y0, y1 = int(xs.min()) + bx0, int(xs.max()) + bx0, int(ys.min()) + by0, int(ys.max()) + by0
         crop = np.ascontiguousarray(m[y0:y1 + 1, x0:x1 + 1])
         lines.append({'x': x0, 'y': y0, 'w': x1 - x0 + 1, 'h': y1 - y0 + 1, 'data': base64.b64encode(crop.tobytes()).decode()})
     res.append(lines)
