@@ -21,14 +21,17 @@
  * written as one line per part (read back, each part is an instance of its own: YOLO has no
  * grouping). Lines get at least 3 points (a 1- or 2-pixel part repeats points), since Ultralytics
  * reads a file whose lines have <= 6 numbers as boxes. The writer rasterises every line the way
- * Ultralytics does and reports parts that would not come back exactly.
+ * Ultralytics does; a part that does not come back exactly (a 1-pixel diagonal link with no pixel of
+ * the part beside it, where a resampled point rounds off the line) is padded to n - 1 points by
+ * repeating its last vertex, which makes the resampling keep exactly its vertices; parts still
+ * inexact are reported. Exact while 0.5e-6 * width < 0.5 px, i.e. up to ~10^6 px.
  *
  * Reading: each line is one instance, rasterised with the pipeline above (vertices outside the
- * image clamped to it, which Ultralytics would refuse). As in Ultralytics, a file with a line of more
- * than 6 numbers is polygons throughout; in a file of 4-number lines they are boxes (cx cy w h),
- * imported as rectangles. Where
- * instances overlap, the smaller one is on top (Ultralytics' overlap masks, `polygons2masks_overlap`,
- * sort by area; equal areas: the later line on top).
+ * image clamped to it, which Ultralytics would refuse). As in Ultralytics, a file with a line of
+ * more than 6 numbers is polygons throughout (a 4-number line there is a 2-point polygon); in a file
+ * of 4-number lines they are boxes (cx cy w h), imported as rectangles. Where instances overlap, the
+ * smaller one is on top (Ultralytics' overlap masks, `polygons2masks_overlap`, sort by area; equal
+ * areas: the later line on top); overlaps are reported.
  */
 import fs from 'node:fs';
 import path from 'node:path';
