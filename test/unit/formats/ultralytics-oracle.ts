@@ -29,8 +29,9 @@ def resample(segs, n):
         out.append(np.stack([xs, ys], axis=1).astype(np.float32))
     return out
 
+req = json.load(sys.stdin)
 res = []
-for f in json.load(sys.stdin):
+for f in req['files']:
     w, h = f['w'], f['h']
     rows = [l.split() for l in f['text'].strip().splitlines() if len(l)]
     segs = [np.array(r[1:], dtype=np.float32).reshape(-1, 2) for r in rows]
@@ -39,7 +40,8 @@ for f in json.load(sys.stdin):
         longest = max(len(s) for s in segs)
         if n < longest:
             n = longest + 1
-        segs = resample(segs, n)
+        if req['resample']:
+            segs = resample(segs, n)
     lines = []
     for s in segs:
         s = s.copy()
@@ -72,8 +74,9 @@ export interface OracleCrop {
   data: Uint8Array;
 }
 
-export function ultralyticsOracle(python: string, files: readonly { w: number; h: number; text: string }[]): (OracleCrop | null)[][] {
-  const raw = runPython<({ x: number; y: number; w: number; h: number; data: string } | null)[][]>(python, SCRIPT, files);
+/** `resample: false`: plain `cv2.fillPoly` of the int32-cast vertices (what simpler converters do). */
+export function ultralyticsOracle(python: string, files: readonly { w: number; h: number; text: string }[], opts: { resample?: boolean } = {}): (OracleCrop | null)[][] {
+  const raw = runPython<({ x: number; y: number; w: number; h: number; data: string } | null)[][]>(python, SCRIPT, { files, resample: opts.resample ?? true });
   return raw.map((lines) => lines.map((l) => (l ? { ...l, data: new Uint8Array(Buffer.from(l.data, 'base64')) } : null)));
 }
 

@@ -45,14 +45,14 @@ function readLabels(dir: string): Map<string, string> {
   return out;
 }
 
-function oracleLabels(python: string, masks: Map<string, LabelMap>, texts: Map<string, string>): Map<string, (OracleCrop | null)[]> {
+function oracleLabels(python: string, masks: Map<string, LabelMap>, texts: Map<string, string>, resample = true): Map<string, (OracleCrop | null)[]> {
   const names = [...masks.keys()];
   const files = names.map((n) => {
     const m = masks.get(n)!;
     return { w: m.width, h: m.height, text: texts.get(n.replace(/\.[^.]+$/, '')) ?? '' };
   });
   const out = new Map<string, (OracleCrop | null)[]>();
-  const res = ultralyticsOracle(python, files);
+  const res = ultralyticsOracle(python, files, { resample });
   names.forEach((n, k) => out.set(n.replace(/\.[^.]+$/, ''), res[k]!));
   return out;
 }
@@ -173,8 +173,10 @@ describe('YOLO-seg writer: the stored pixels come back through Ultralytics\' ras
     await exportDataset(src, { format: 'yolo-seg', outDir: out, images: 'none' });
     const masks = masksByName(src);
     const got = agreement(masks, oracleLabels(PYTHON_CV2!, masks, readLabels(path.join(out, 'labels'))));
-    console.log(`yolo synthetic via Ultralytics: ${describeAgreement(got)}`);
+    const plain = agreement(masks, oracleLabels(PYTHON_CV2!, masks, readLabels(path.join(out, 'labels')), false));
+    console.log(`yolo synthetic via Ultralytics: ${describeAgreement(got)}; plain cv2.fillPoly of the vertices: ${describeAgreement(plain)}`);
     expect(got.exact).toBe(got.instances);
+    expect(plain.exact).toBe(plain.instances);
     expect(got.extra + got.missing).toBe(0);
   });
 });
@@ -190,7 +192,9 @@ describe.skipIf(!PYTHON_CV2 || !hasFruits)(`${DATASETS_GROUP} YOLO-seg export of
       const report = await exportDataset(src, { format: 'yolo-seg', outDir: out, images: 'none' });
       const masks = masksByName(src);
       const got = agreement(masks, oracleLabels(PYTHON_CV2!, masks, readLabels(path.join(out, 'labels'))));
-      console.log(`yolo fruits-nuts via Ultralytics: ${describeAgreement(got)}; writer notes: ${JSON.stringify(report.issues.filter((i) => i.code === 'encoding').map((i) => i.message))}`);
+      const plain = agreement(masks, oracleLabels(PYTHON_CV2!, masks, readLabels(path.join(out, 'labels')), false));
+      expect(plain.exact).toBe(plain.instances);
+      console.log(`yolo fruits-nuts via Ultralytics: ${describeAgreement(got)}; plain cv2.fillPoly of the vertices: ${describeAgreement(plain)}; writer notes: ${JSON.stringify(report.issues.filter((i) => i.code === 'encoding').map((i) => i.message))}`);
       src.close();
       expect(got.instances).toBe(165);
       expect(got.exact).toBe(got.instances);
@@ -211,7 +215,9 @@ describe.skipIf(!PYTHON_CV2 || !hasDsb)(`${DATASETS_GROUP} YOLO-seg export of ds
       const report = await exportDataset(src, { format: 'yolo-seg', outDir: out, images: 'none' });
       const masks = masksByName(src);
       const got = agreement(masks, oracleLabels(PYTHON_CV2!, masks, readLabels(path.join(out, 'labels'))));
-      console.log(`yolo dsb2018 via Ultralytics: ${describeAgreement(got)}; writer notes: ${JSON.stringify(report.issues.filter((i) => i.code === 'encoding').map((i) => i.message))}`);
+      const plain = agreement(masks, oracleLabels(PYTHON_CV2!, masks, readLabels(path.join(out, 'labels')), false));
+      expect(plain.exact).toBe(plain.instances);
+      console.log(`yolo dsb2018 via Ultralytics: ${describeAgreement(got)}; plain cv2.fillPoly of the vertices: ${describeAgreement(plain)}; writer notes: ${JSON.stringify(report.issues.filter((i) => i.code === 'encoding').map((i) => i.message))}`);
       src.close();
       expect(got.instances).toBe(5269);
       expect(got.exact).toBe(got.instances);
