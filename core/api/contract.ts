@@ -18,9 +18,11 @@ import type {
   MaskPreview,
   ImportReport,
   LabelClass,
+  LiveStatusInfo,
   MaskState,
   ModelVersionInfo,
   PredictionInfo,
+  RunningJobInfo,
   RefineResultInfo,
   SavingsReport,
   TrainingMetricPoint,
@@ -196,6 +198,7 @@ export const contract = {
             coco: z.object({ encoding: z.enum(['auto', 'polygon', 'rle']).optional() }).strict().optional(),
             indexBitDepth: z.union([z.literal(8), z.literal(16)]).optional(),
             strict: z.boolean().optional(),
+            source: z.enum(['masks', 'predictions']).optional(),
           })
           .strict(),
       ]),
@@ -294,6 +297,21 @@ export const contract = {
       ]),
     ),
   },
+  live: {
+    /** the live pixel classifier of a project: on/off, what it trains on */
+    status: method<LiveStatusInfo>()(z.tuple([projectId])),
+    /** turns Live on (loads finished masks of other images as training data) or off (saving the forest as a version unless save is false) */
+    setEnabled: method<LiveStatusInfo>()(z.tuple([projectId, z.object({ enabled: z.boolean(), save: z.boolean().optional() }).strict()])),
+    /**
+     * a stroke ended: the image's current mask (label-map blob; its pixels are the painted
+     * foreground) and, optionally, the pixels painted as background (eraser strokes while Live
+     * is on; one bit per pixel, row-major, LSB first). Retrains in the live worker; the new
+     * proposal arrives as live.onDidUpdate. Strokes coalesce: the latest wins.
+     */
+    strokeEnded: method<{ seq: number }>()(z.tuple([projectId, imageId, z.object({ labelMap: bytes, background: bytes.optional() }).strict()])),
+    /** stores the current forest as a model version of kind 'live', scored on the validation images */
+    save: method<ModelVersionInfo>()(z.tuple([projectId, z.object({ name: z.string().trim().min(1).max(200).optional() }).strict()])),
+  },
   imports: {
     /** starts an import job; progress and the final report arrive as events */
     start: method<{ jobId: string }>()(
@@ -342,6 +360,10 @@ export const contract = {
     cancel: method<boolean>()(z.tuple([z.string().uuid()])),
     /** the report of a finished job, or null while it runs */
     report: method<ImportReport | null>()(z.tuple([z.string().uuid()])),
+  },
+  jobs: {
+    /** the import, export, pre-label and training jobs of a project running now (adopt after a reload) */
+    list: method<RunningJobInfo[]>()(z.tuple([projectId])),
   },
 } as const;
 

@@ -16,7 +16,9 @@ import { writeFileAtomic } from './atomic-write';
 import { createDatasetService } from './dataset-service';
 import { defaultPlaces, listDirectory } from './file-browser';
 import { ImportJob } from './import-job';
-import { createModelServices } from './model-service';
+import { JobRegistry } from './job-registry';
+import { createLiveServices } from './live-service';
+import { createModelServices, versionInfo } from './model-service';
 import { ProjectRegistry } from './project-registry';
 import { RecentProjects } from './recent-projects';
 
@@ -89,7 +91,7 @@ const PREVIEW_MAX_PX = 4096;
 export function createServices(deps: ServiceDeps): AppServices {
   const recent = new RecentProjects(deps.dataDir);
   const registry = new ProjectRegistry(recent);
-  const jobs = new Map<string, { job: ImportJob; done: Promise<ImportReport> }>();
+  const jobs = new JobRegistry();
   let compute: Promise<ComputeInfo> | undefined;
   const contentChecks = new ContentCheckCache();
 
@@ -101,7 +103,8 @@ export function createServices(deps: ServiceDeps): AppServices {
     }
   };
 
-  const modelServices = createModelServices(registry, deps.emit, notifyProject);
+  const modelServices = createModelServices(registry, deps.emit, notifyProject, jobs);
+  const liveServices = createLiveServices(registry, deps.emit, notifyProject, versionInfo);
 
   const impl: ServiceImpl = {
     app: {
@@ -128,7 +131,10 @@ export function createServices(deps: ServiceDeps): AppServices {
       create: ({ dir, name, classes }) => registry.info(registry.create(dir, name, classes)),
       open: ({ dir }) => registry.info(registry.openDir(dir)),
       get: (id) => registry.info(registry.get(id)),
-      close: (id) => registry.close(id),
+      close: async (id) => {
+        await liveServices.closeProject(id);
+        registry.close(id);
+      },
       forgetRecent: (dir) => recent.forget(dir),
     },
     classes: {
@@ -197,7 +203,10 @@ export function createServices(deps: ServiceDeps): AppServices {
           return changed;
         });
         // proposal-vs-final scores and the automatic fine-tune (after the transaction: never inside it)
-        if (status === 'done' || status === 'reviewed') modelServices.afterImagesFinished(pid, ids);
+        if (status === 'done' || status === 'reviewed') {
+          modelServices.afterImagesFinished(pid, ids);
+          liveServices.afterImagesFinished(pid, ids);
+        }
         notifyProject(pid);
         return n;
       },
@@ -238,10 +247,11 @@ export function createServices(deps: ServiceDeps): AppServices {
         return { version };
       },
     },
-    datasets: createDatasetService(registry, deps.emit, notifyProject),
+    datasets: createDatasetService(registry, deps.emit, notifyProject, jobs),
     models: modelServices.models,
     training: modelServices.training,
     predictions: modelServices.predictions,
+    live: liveServices.live,
     imports: {
       start: (pid, opts) => {
         const store = registry.get(pid);
@@ -249,8 +259,15 @@ export function createServices(deps: ServiceDeps): AppServices {
           deps.emit(name, payload);
           if (name === 'imports.onDidFinish') notifyProject(pid);
         });
-        const done = job.run();
-        jobs.set(job.id, { job, done });
+        const { done } = jobs.start(
+          'import',
+          pid,
+          (signal) => {
+            signal.addEventListener('abort', () => job.cancel(), { once: true });
+            return job.run();
+          },
+          job.id,
+        );
         // files dropped on the page were staged by imports.upload: gone once copied (or skipped)
         const staged = opts.paths.filter((p) => isStagedUpload(store.dir, p));
         const cleanUp = () => {
@@ -275,16 +292,13 @@ export function createServices(deps: ServiceDeps): AppServices {
         }
         return { uploadId: id, dir, files: files.length };
       },
-      cancel: (jobId) => {
-        const j = jobs.get(jobId);
-        if (!j || j.job.report) return false;
-        j.job.cancel();
-        return true;
-      },
-      report: (jobId) => {
-        const j = jobs.get(jobId);
-        if (!j) throw new AppError('not-found', 'No such import job.');
-        return j.job.report;
+      cancel: (jobId) => jobs.cancel(jobId, 'import'),
+      report: (jobId) => jobs.result<ImportReport>(jobId, 'import') ?? null,
+    },
+    jobs: {
+      list: (pid) => {
+        registry.get(pid);
+        return jobs.list(pid);
       },
     },
   };
@@ -320,15 +334,16 @@ export function createServices(deps: ServiceDeps): AppServices {
         store.close();
       }
     },
-    waitForImport(jobId) {
-      const j = jobs.get(jobId);
-      if (!j) return Promise.reject(new AppError('not-found', 'No such import job.'));
-      return j.done;
+    async waitForImport(jobId) {
+      if (!jobs.isRunning(jobId)) jobs.result(jobId, 'import'); // unknown ids are not-found
+      await jobs.wait(jobId);
+      return jobs.result<ImportReport>(jobId, 'import')!;
     },
-    waitForJob: (jobId) => modelServices.waitFor(jobId),
+    waitForJob: (jobId) => jobs.wait(jobId),
     dispose() {
+      jobs.cancelAll();
+      void liveServices.disposeAll();
       modelServices.cancelAll();
-      for (const j of jobs.values()) j.job.cancel();
       registry.closeAll();
     },
   };
