@@ -118,6 +118,7 @@ describe.skipIf(skipReason !== '')(`browser mode: file picker and drag and drop$
       { name: 'dropped-a.png', b64: await png(220, 30), type: 'image/png' },
       { name: 'dropped-b.png', b64: await png(30, 220), type: 'image/png' },
       { name: 'readme.txt', b64: Buffer.from('not an image').toString('base64'), type: 'text/plain' },
+      { name: 'broken.png', b64: Buffer.from('not a png at all').toString('base64'), type: 'image/png' },
     ];
     await page.evaluate((fs_) => {
       const dt = new DataTransfer();
@@ -134,7 +135,9 @@ describe.skipIf(skipReason !== '')(`browser mode: file picker and drag and drop$
       document.querySelector('[data-testid="grid-drop"]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     });
     await report.waitFor({ timeout: 60_000 });
-    await expect.poll(() => report.textContent()).toMatch(/2/);
+    await expect.poll(() => report.textContent()).toMatch(/Imported 2 images/);
+    // the same report as an import: the unreadable file is listed, its folder read as "dropped files"
+    expect(await report.textContent()).toMatch(/broken\.png\s*dropped files/);
     await shot('drop-report');
     await page.getByTestId('import-close').click();
     await expect.poll(() => page.getByTestId('image-count').textContent()).toMatch(/\b8\b/);
