@@ -448,7 +448,10 @@ new version becomes active only if its validation IoU is not worse than the acti
           if (e.name === 'training.onDidProgress') {
             const p = e.payload as TrainingProgressEvent;
             const frac = p.timeBudgetMs ? Math.max(p.step / p.maxSteps, p.elapsedMs / p.timeBudgetMs) : p.step / p.maxSteps;
-            bar.update(Math.round(frac * 1000), 1000, `step ${p.step} loss ${p.loss.toFixed(4)}${p.val && typeof p.val.meanIou === 'number' ? ` val IoU ${(p.val.meanIou as number).toFixed(3)}` : ''}`);
+            // a time-budgeted run: the time left, not the step limit, says how far it is
+            const byTime = p.timeBudgetMs != null && p.elapsedMs / p.timeBudgetMs >= p.step / p.maxSteps;
+            const left = byTime ? `${Math.max(0, Math.ceil((p.timeBudgetMs! - p.elapsedMs) / 1000))} s left, ` : '';
+            bar.update(Math.round(frac * 1000), 1000, `${left}step ${p.step}${byTime ? '' : `/${p.maxSteps}`} loss ${p.loss.toFixed(4)}${p.val && typeof p.val.meanIou === 'number' ? ` val IoU ${(p.val.meanIou as number).toFixed(3)}` : ''}`);
           } else if (e.name === 'training.onDidFinish') finish = e.payload as TrainingFinishEvent;
         });
         const stop = () => void s.impl.training.cancel(jobId);
