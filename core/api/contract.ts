@@ -196,6 +196,7 @@ export const contract = {
             includeUnannotated: z.boolean().optional(),
             images: z.enum(['copy', 'link', 'none']).optional(),
             coco: z.object({ encoding: z.enum(['auto', 'polygon', 'rle']).optional() }).strict().optional(),
+            voc: z.object({ layout: z.enum(['flat', 'vocdevkit']).optional() }).strict().optional(),
             indexBitDepth: z.union([z.literal(8), z.literal(16)]).optional(),
             strict: z.boolean().optional(),
             source: z.enum(['masks', 'predictions']).optional(),

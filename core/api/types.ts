@@ -218,6 +218,8 @@ export interface DatasetExportOptions {
   includeUnannotated?: boolean;
   images?: 'copy' | 'link' | 'none';
   coco?: { encoding?: 'auto' | 'polygon' | 'rle' };
+  /** VOC: 'flat' (default) or 'vocdevkit' (VOCdevkit/VOC2012/..., the root torchvision's VOCSegmentation expects) */
+  voc?: { layout?: 'flat' | 'vocdevkit' };
   indexBitDepth?: 8 | 16;
   /** refuse (write nothing) as soon as an image or instance would be left out */
   strict?: boolean;

@@ -315,7 +315,8 @@ export async function exportDataset(store: DatasetSource, options: ExportOptions
         let placed = true;
         if (mode !== 'none') {
           const convert = writer.wantsJpeg === true && row.format !== 'jpeg' && mode === 'copy';
-          if (convert) item.fileName = `${item.stem}.jpg`;
+          // VOC loaders open JPEGImages/<id>.jpg exactly (torchvision): converted copies and JPEGs named .jpeg/.JPG get that name
+          if (convert || (writer.wantsJpeg === true && row.format === 'jpeg' && !item.fileName.endsWith('.jpg'))) item.fileName = `${item.stem}.jpg`;
           else if (writer.wantsJpeg && row.format !== 'jpeg' && !notedNonJpeg) {
             notedNonJpeg = true;
             issues.add('encoding', 'noted', row.path, null, 'linked images keep their format; loaders that expect JPEGImages/<id>.jpg will not find non-JPEG images');

@@ -220,6 +220,9 @@ export class ImportContext {
     if (e) e.instances++;
   }
 
+  /** How the reader resolves overlaps, for the overlap report (a reader that paints in another order sets it). */
+  overlapRule = { winner: 'the later one', rule: 'later entries are drawn on top' };
+
   /**
    * Paints instance `id` where `scratch` (row-major, image size) is set inside `box` (inclusive
    * [x0, y0, x1, y1]), clearing `scratch` there; pixels taken from an earlier instance are counted
@@ -310,7 +313,7 @@ export class ImportContext {
             'noted',
             source,
             refs[under - 1] ?? `instance ${under}`,
-            `overlaps ${refs[over - 1] ?? `instance ${over}`}: ${px} pixel${px === 1 ? ' goes' : 's go'} to the later one (later entries are drawn on top)`,
+            `overlaps ${refs[over - 1] ?? `instance ${over}`}: ${px} pixel${px === 1 ? ' goes' : 's go'} to ${this.overlapRule.winner} (${this.overlapRule.rule})`,
           );
         }
       }

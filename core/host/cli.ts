@@ -219,6 +219,7 @@ cancelled export leaves nothing half-written.
   --status LIST        only images with these statuses (e.g. done,reviewed)
   --images MODE        copy | link | none (default copy)
   --coco-encoding E    auto | polygon | rle (default auto: RLE only where a polygon would lose pixels)
+  --voc-layout L       flat | vocdevkit (default flat; vocdevkit: VOCdevkit/VOC2012/..., torchvision's root)
   --index-bits 8|16    bit depth of index-mask PNGs
   --include-unannotated  also export images without a mask (as empty)
   --overwrite          replace an existing non-empty out-dir
@@ -235,6 +236,7 @@ Exit status: 0 everything selected was exported, 3 some images or instances were
       status: { type: 'string' },
       images: { type: 'string' },
       'coco-encoding': { type: 'string' },
+      'voc-layout': { type: 'string' },
       'index-bits': { type: 'string' },
       'include-unannotated': { type: 'boolean' },
       overwrite: { type: 'boolean' },
@@ -271,6 +273,10 @@ Exit status: 0 everything selected was exported, 3 some images or instances were
       if (v['coco-encoding'] !== undefined) {
         if (!['auto', 'polygon', 'rle'].includes(v['coco-encoding'] as string)) throw new UsageError('--coco-encoding must be auto, polygon or rle');
         opts.coco = { encoding: v['coco-encoding'] as 'auto' | 'polygon' | 'rle' };
+      }
+      if (v['voc-layout'] !== undefined) {
+        if (v['voc-layout'] !== 'flat' && v['voc-layout'] !== 'vocdevkit') throw new UsageError('--voc-layout must be flat or vocdevkit');
+        opts.voc = { layout: v['voc-layout'] };
       }
       if (v['index-bits'] !== undefined) {
         if (v['index-bits'] !== '8' && v['index-bits'] !== '16') throw new UsageError('--index-bits must be 8 or 16');
@@ -378,10 +384,11 @@ With --apply everything is written in one transaction, or nothing.
           for (const u of plan.unmatched.slice(0, 20)) console.log(`  unmatched ${termSafe(u.name)} (${u.reason})`);
           for (const i of plan.issues.slice(0, 50)) console.log(`  ${i.action.padEnd(8)} ${termSafe(i.file)}${i.entry ? ` ${termSafe(i.entry)}` : ''}: ${termSafe(i.message)}`);
           if (result) console.log(`Wrote ${result.images} masks, ${result.instances} instances in one transaction${status ? `; ${ids.length} images marked ${status}` : ''}.`);
-          else if (v.apply) console.log('Nothing was written: the dataset has a fatal problem (see above).');
+          else if (v.apply || !plan.ok) console.log('Nothing was written: the dataset has a fatal problem (see above).');
           else console.log('Nothing was written (dry run). Add --apply to import.');
         }
-        if (v.apply && !plan.ok) return EXIT.FAILED;
+        // a fatal problem fails the dry run too (scripts check a dataset with it before --apply)
+        if (!plan.ok) return EXIT.FAILED;
         // applied, but some entries or dataset images were skipped (--strict refused those above, writing nothing)
         return result && (plan.issues.some((i) => i.action === 'skipped') || plan.unmatched.length > 0) ? EXIT.PARTIAL : EXIT.OK;
       } finally {
@@ -442,7 +449,10 @@ new version becomes active only if its validation IoU is not worse than the acti
           if (e.name === 'training.onDidProgress') {
             const p = e.payload as TrainingProgressEvent;
             const frac = p.timeBudgetMs ? Math.max(p.step / p.maxSteps, p.elapsedMs / p.timeBudgetMs) : p.step / p.maxSteps;
-            bar.update(Math.round(frac * 1000), 1000, `step ${p.step} loss ${p.loss.toFixed(4)}${p.val && typeof p.val.meanIou === 'number' ? ` val IoU ${(p.val.meanIou as number).toFixed(3)}` : ''}`);
+            // a time-budgeted run: the time left, not the step limit, says how far it is
+            const byTime = p.timeBudgetMs != null && p.elapsedMs / p.timeBudgetMs >= p.step / p.maxSteps;
+            const left = byTime ? `${Math.max(0, Math.ceil((p.timeBudgetMs! - p.elapsedMs) / 1000))} s left, ` : '';
+            bar.update(Math.round(frac * 1000), 1000, `${left}step ${p.step}${byTime ? '' : `/${p.maxSteps}`} loss ${p.loss.toFixed(4)}${p.val && typeof p.val.meanIou === 'number' ? ` val IoU ${(p.val.meanIou as number).toFixed(3)}` : ''}`);
           } else if (e.name === 'training.onDidFinish') finish = e.payload as TrainingFinishEvent;
         });
         const stop = () => void s.impl.training.cancel(jobId);

@@ -60,6 +60,25 @@ export interface AppServices {
   dispose(): void;
 }
 
+/** staging folders of uploads whose import never ran (a closed tab, a crash): gone after a day */
+function sweepStaleUploads(projectDir: string, maxAgeMs = 24 * 60 * 60 * 1000): void {
+  const root = path.join(projectDir, UPLOADS_DIR);
+  let names: string[];
+  try {
+    names = fs.readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const p = path.join(root, n);
+    try {
+      if (Date.now() - fs.statSync(p).mtimeMs > maxAgeMs) fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+      /* in use or gone: the next upload tries again */
+    }
+  }
+}
+
 function isStagedUpload(projectDir: string, p: string): boolean {
   const rel = path.relative(path.join(projectDir, UPLOADS_DIR), p);
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) && !rel.includes(path.sep);
@@ -259,6 +278,7 @@ export function createServices(deps: ServiceDeps): AppServices {
       },
       upload: async (pid, { uploadId, files }) => {
         const store = registry.get(pid);
+        if (!uploadId) sweepStaleUploads(store.dir);
         const id = uploadId ?? randomUUID();
         const dir = path.join(store.dir, UPLOADS_DIR, id);
         for (const f of files) {

@@ -14,6 +14,8 @@ import type { RunningServer } from '../../core/host/serve';
 import { SHOTS, browserSkipReason, openPage, startHost, stopAll, syntheticNuclei } from '../helpers/e2e-app';
 
 const skipReason = browserSkipReason();
+/** a long project name: shown whole where the header has room (issue 15: truncated with room to spare) */
+const LONG_NAME = 'Picked: plate 12, week 3 fluorescence (re-imaged)';
 
 describe.skipIf(skipReason !== '')(`browser mode: file picker and drag and drop${skipReason ? ` (${skipReason})` : ''}`, () => {
   let tmp: string;
@@ -38,7 +40,7 @@ describe.skipIf(skipReason !== '')(`browser mode: file picker and drag and drop$
 
   it('picks the new project folder and the import folder in the page, then imports dropped files', async () => {
     await page.goto(server.openUrl);
-    await page.getByTestId('new-project-name').fill('Picked');
+    await page.getByTestId('new-project-name').fill(LONG_NAME);
     await page.getByTestId('new-project-browse').click();
     const fb = page.getByTestId('file-browser');
     await fb.waitFor();
@@ -87,12 +89,36 @@ describe.skipIf(skipReason !== '')(`browser mode: file picker and drag and drop$
     await page.getByTestId('import-close').click();
     await expect.poll(() => page.getByTestId('image-count').textContent()).toMatch(/\b6\b/);
 
+    // the header: the whole name where there is room, truncated only where there is none; the
+    // status chips never under the search box
+    const h1 = page.locator('header h1');
+    expect(await h1.textContent()).toBe(LONG_NAME);
+    const fits = () => h1.evaluate((h) => h.scrollWidth <= h.clientWidth && h.clientWidth > 0);
+    await page.setViewportSize({ width: 2560, height: 800 });
+    expect(await fits()).toBe(true); // room enough: the whole name (it was cut at 320 px before)
+    for (const width of [1920, 1440, 1280, 1100]) {
+      await page.setViewportSize({ width, height: 800 });
+      const reviewed = (await page.getByRole('group', { name: 'Filter by status' }).locator('button').last().boundingBox())!;
+      const right = (await page.locator('header .right').boundingBox())!;
+      const searchBox = (await page.getByPlaceholder('Search file names').boundingBox())!;
+      await shot(`header-${width}`);
+      expect(reviewed.x + reviewed.width, `width ${width}`).toBeLessThanOrEqual(searchBox.x);
+      // a few letters of the name stay, and nothing is pushed off the window
+      expect((await h1.boundingBox())!.width, `width ${width}`).toBeGreaterThanOrEqual(60);
+      const importBtn = (await page.getByTestId('import-button').boundingBox())!;
+      expect(importBtn.x + importBtn.width, `width ${width}`).toBeLessThanOrEqual(width);
+      // truncated only where the header has no room left (the free gap before the buttons is at most the 24 px gap)
+      if (!(await fits())) expect(right.x - (reviewed.x + reviewed.width), `width ${width}`).toBeLessThanOrEqual(26);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+
     // drag and drop: two PNGs and a text file dropped on the grid
     const png = async (r: number, g: number) => (await sharp({ create: { width: 48, height: 32, channels: 3, background: { r, g, b: 40 } } }).png().toBuffer()).toString('base64');
     const files = [
       { name: 'dropped-a.png', b64: await png(220, 30), type: 'image/png' },
       { name: 'dropped-b.png', b64: await png(30, 220), type: 'image/png' },
       { name: 'readme.txt', b64: Buffer.from('not an image').toString('base64'), type: 'text/plain' },
+      { name: 'broken.png', b64: Buffer.from('not a png at all').toString('base64'), type: 'image/png' },
     ];
     await page.evaluate((fs_) => {
       const dt = new DataTransfer();
@@ -109,7 +135,9 @@ describe.skipIf(skipReason !== '')(`browser mode: file picker and drag and drop$
       document.querySelector('[data-testid="grid-drop"]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     });
     await report.waitFor({ timeout: 60_000 });
-    await expect.poll(() => report.textContent()).toMatch(/2/);
+    await expect.poll(() => report.textContent()).toMatch(/Imported 2 images/);
+    // the same report as an import: the unreadable file is listed, its folder read as "dropped files"
+    expect(await report.textContent()).toMatch(/broken\.png\s*dropped files/);
     await shot('drop-report');
     await page.getByTestId('import-close').click();
     await expect.poll(() => page.getByTestId('image-count').textContent()).toMatch(/\b8\b/);

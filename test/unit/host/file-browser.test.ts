@@ -136,6 +136,14 @@ describe('imports.upload (drag and drop)', () => {
     expect(names).toContain('green.png');
     expect(fs.readdirSync(path.join(projDir, 'images')).filter((f) => f.endsWith('.png')).length).toBe(2);
     await expect.poll(() => fs.existsSync(up.result.dir)).toBe(false);
+    // a staging folder whose import never ran is swept by a later upload once it is a day old
+    const stale = path.join(projDir, '.uploads', '00000000-0000-4000-8000-000000000000');
+    fs.mkdirSync(stale, { recursive: true });
+    const old = new Date(Date.now() - 25 * 60 * 60 * 1000);
+    fs.utimesSync(stale, old, old);
+    const fresh = await (await call('imports.upload', [pid, { files: [{ name: 'later.png', bytes: new Uint8Array(png2) }] }])).json();
+    expect(fs.existsSync(stale)).toBe(false);
+    expect(fs.existsSync(fresh.result.dir)).toBe(true);
   });
 
   it('refuses names that would leave the staging folder', async () => {
