@@ -364,8 +364,24 @@ export class Editor implements ToolHost {
       return r.rect;
     });
     if (replaces && this.proposal) this.proposal.consume([replaces], entry);
+    const locked = this.#lockedUnder(crop);
+    if (id !== null && locked) this.notify(`${locked} pixel${locked === 1 ? '' : 's'} of a locked class were left as they were.`, 'info');
     if (id === null) this.notify(kept ? 'The object lies entirely on pixels that are already labeled; nothing was added.' : 'The object is empty; nothing was added.', 'warning');
     return id;
+  }
+
+  /** how many of the crop's object pixels lie on instances of locked (or hidden) classes */
+  #lockedUnder(crop: MaskCrop): number {
+    const { width: W, height: H, ids } = this.map;
+    let n = 0;
+    for (let y = Math.max(0, crop.y); y < Math.min(H, crop.y + crop.height); y++) {
+      for (let x = Math.max(0, crop.x); x < Math.min(W, crop.x + crop.width); x++) {
+        if (!crop.mask[(y - crop.y) * crop.width + x - crop.x]) continue;
+        const v = ids[y * W + x]!;
+        if (v && this.isLocked(v)) n++;
+      }
+    }
+    return n;
   }
 
   proposalAt(x: number, y: number): number {

@@ -14,7 +14,9 @@
  *     the object's fitted to disks around the positive clicks (and the previous mask), the
  *     background's to the ROI border, the outside of the box and disks around negative clicks;
  *     refitted to the cut once more (GrabCut's iteration). A weak distance-to-click term and an
- *     optional model probability term (-w log p, `prior`) are added.
+ *     optional model probability term (-w log p, `prior`) are added; with a prior the colour
+ *     terms are capped at `priorColourCap` nats (not 30), so that the model decides where colour
+ *     cannot (touching objects of one colour).
  *   - Pairwise: contrast-sensitive 8-connected Potts, gamma * exp(-beta |f_p - f_q|^2) / dist
  *     on the colour features (beta from the ROI's mean squared contrast).
  *   - Hard constraints: click disks, the ROI border (where it is inside the image) and the
@@ -83,6 +85,8 @@ export interface ZeroShotOptions {
   maxMarginFraction?: number;
   /** how many times the ROI may double when the object reaches its edge (default 2) */
   maxGrow?: number;
+  /** the cap on the colour terms (nats) when a model prior is given (default 4; 30 without one) */
+  priorColourCap?: number;
 }
 
 const K_MIX = 5;
@@ -248,6 +252,7 @@ export class ZeroShotSegmenter {
       marginFraction: opts.marginFraction ?? 0.015,
       maxMarginFraction: opts.maxMarginFraction ?? 0.2,
       maxGrow: opts.maxGrow ?? 2,
+      priorColourCap: opts.priorColourCap ?? 4,
     };
   }
 
@@ -562,14 +567,17 @@ export class ZeroShotSegmenter {
     const ub = new Float64Array(n);
     // a box alone starts from a loose object model: GrabCut needs a few more rounds
     const iterations = Math.max(1, pos.length ? o.iterations : o.iterations + 3);
+    // with a model prior the colour evidence is capped lower, so the model can overrule it
+    // where colour cannot tell two objects apart (touching objects of one colour)
+    const colourCap = req.priors?.length ? o.priorColourCap : 30;
     for (let it = 0; it < iterations; it++) {
       const g = new MaxFlowGraph(n, n * 4);
       for (let p = 0; p < n; p++) {
         let a = fgModel ? nll(fgModel, feat, p) : 0;
         let b = bgModel ? nll(bgModel, feat, p) : 0;
         const m = Math.min(a, b);
-        a = Math.min(a - m, 30);
-        b = Math.min(b - m, 30);
+        a = Math.min(a - m, colourCap);
+        b = Math.min(b - m, colourCap);
         a += o.distanceWeight * distT[p]! + priorF[p]!;
         b += priorB[p]!;
         if (prev) {
