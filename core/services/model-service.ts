@@ -352,7 +352,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
           refiners.set(pid, entry);
         }
         const prelabel = prelabelPrior(store, iid, row.width, row.height, clicks);
-        const r = await entry.worker.refine({ imageId: iid, path: resolveImageFile(store.dir, row), clicks, box: box ?? null, prevMask, ...(prelabel ? { priors: [{ prob: prelabel, source: 'prelabel' as const }] } : {}) });
+        const r = await entry.worker.refine({ imageId: iid, path: resolveImageFile(store.dir, row), clicks, box: box ?? null, prevMask, ...(prelabel ? { priors: [{ prob: prelabel, source: 'prelabel' as const, weight: 1.5 }] } : {}) });
         if (r.width !== row.width || r.height !== row.height) throw new AppError('conflict', `Image ${iid} is ${r.width}x${r.height} on disk but ${row.width}x${row.height} in the project; re-import it.`);
         return { ...cropToBox(r.mask, row.width, row.height), score: r.score, ms: r.ms, modelVersionId: v ? v.id : null, sources: r.sources ?? ['zero-shot'] };
       },

@@ -73,7 +73,7 @@ export interface ZeroShotOptions {
   maxPixels?: number;
   /** pairwise weight (default 25) */
   gamma?: number;
-  /** GrabCut iterations (default 2) */
+  /** GrabCut iterations (default 4) */
   iterations?: number;
   /** weight of the distance-to-positive-click term, nats at the ROI edge (default 1.5) */
   distanceWeight?: number;
@@ -87,6 +87,10 @@ export interface ZeroShotOptions {
   maxGrow?: number;
   /** the cap on the colour terms (nats) when a model prior is given (default 4; 30 without one) */
   priorColourCap?: number;
+  /** variance floor of the colour models, standardised units (default 0.3: broad models generalise from small seeds to shaded, textured objects) */
+  varFloor?: number;
+  /** radius of the seed disks around clicks, as a fraction of the ROI's shorter working side (default 0.08) */
+  seedFraction?: number;
 }
 
 const K_MIX = 5;
@@ -103,7 +107,7 @@ interface Gmm {
 }
 
 /** Diagonal GMM fitted by a few k-means rounds then one variance pass (deterministic). */
-function fitGmm(feat: Float32Array, d: number, idx: Int32Array, n: number): Gmm | null {
+function fitGmm(feat: Float32Array, d: number, idx: Int32Array, n: number, varFloor = 0.01): Gmm | null {
   if (n === 0) return null;
   const k = Math.min(K_MIX, n);
   const step = Math.max(1, Math.floor(n / 4000));
@@ -176,7 +180,7 @@ function fitGmm(feat: Float32Array, d: number, idx: Int32Array, n: number): Gmm 
     w[c] = (cnt[c]! + 1e-3) / (sample.length + k * 1e-3);
     let ln = Math.log(w[c]!);
     for (let f = 0; f < d; f++) {
-      const v = (vsum[c * d + f]! + 0.05 * 0.05) / (cnt[c]! + 1) + 0.01; // floor: standardised units
+      const v = (vsum[c * d + f]! + 0.05 * 0.05) / (cnt[c]! + 1) + varFloor; // floor: standardised units
       ivar[c * d + f] = 1 / v;
       ln -= 0.5 * Math.log(2 * Math.PI * v);
     }
@@ -246,13 +250,15 @@ export class ZeroShotSegmenter {
     this.options = {
       maxPixels: opts.maxPixels ?? 256 * 256,
       gamma: opts.gamma ?? 25,
-      iterations: opts.iterations ?? 2,
+      iterations: opts.iterations ?? 4,
       distanceWeight: opts.distanceWeight ?? 1.5,
       prevWeight: opts.prevWeight ?? 6,
       marginFraction: opts.marginFraction ?? 0.015,
       maxMarginFraction: opts.maxMarginFraction ?? 0.2,
       maxGrow: opts.maxGrow ?? 2,
       priorColourCap: opts.priorColourCap ?? 4,
+      varFloor: opts.varFloor ?? 0.3,
+      seedFraction: opts.seedFraction ?? 0.08,
     };
   }
 
@@ -455,7 +461,7 @@ export class ZeroShotSegmenter {
       }
     }
     const minSide = Math.min(ww, wh);
-    const seedR = Math.max(2, 0.04 * minSide);
+    const seedR = Math.max(2, o.seedFraction * minSide);
     const pos: { x: number; y: number }[] = [];
     for (const c of req.clicks) {
       const cx = toWx(c.x);
@@ -560,8 +566,8 @@ export class ZeroShotSegmenter {
       for (let p = 0; p < n; p++) if ((m[p] === 1) === (want === 1)) idx[c++] = p;
       return c;
     };
-    let fgModel = fitGmm(feat, d, idx, collect(seedFg, 1));
-    let bgModel = fitGmm(feat, d, idx, collect(seedBg, 1));
+    let fgModel = fitGmm(feat, d, idx, collect(seedFg, 1), o.varFloor);
+    let bgModel = fitGmm(feat, d, idx, collect(seedBg, 1), o.varFloor);
     let label: Uint8Array = new Uint8Array(n);
     const uf = new Float64Array(n);
     const ub = new Float64Array(n);
@@ -610,9 +616,9 @@ export class ZeroShotSegmenter {
       for (let p = 0; p < n; p++) label[p] = g.isSource(p) ? 1 : 0;
       if (it + 1 < iterations) {
         const nf = collect(label, 1);
-        if (nf > 0) fgModel = fitGmm(feat, d, idx, nf);
+        if (nf > 0) fgModel = fitGmm(feat, d, idx, nf, o.varFloor);
         const nb = collect(label, 0);
-        if (nb > 0) bgModel = fitGmm(feat, d, idx, nb);
+        if (nb > 0) bgModel = fitGmm(feat, d, idx, nb, o.varFloor);
       }
     }
     // keep the components that hold a positive click (a box alone: the largest)

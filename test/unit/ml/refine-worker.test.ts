@@ -144,14 +144,19 @@ describe('RefineWorker', () => {
       const click = [{ x: 40, y: 45, positive: true }];
       const plain = await w.refine({ imageId: 1, path: file, clicks: click, prevMask: null });
       expect(plain.sources).toEqual(['zero-shot']);
-      const toward = (ref: Uint8Array) => Uint8Array.from(ref, (v) => (v ? 230 : 25));
+      // colour alone takes disc and bar as one object
+      expect(iou(plain.mask, union)).toBeGreaterThan(0.9);
+      const toward = (ref: Uint8Array) => Uint8Array.from(ref, (v) => (v ? 250 : 5));
+      const barPixels = (m: Uint8Array) => m.reduce((n, v, k) => n + (v && !gt[k] ? 1 : 0), 0);
       const withDisc = await w.refine({ imageId: 1, path: file, clicks: click, prevMask: null, priors: [{ prob: toward(gt), source: 'prelabel', weight: 1.5 }] });
       expect(withDisc.sources).toEqual(['zero-shot', 'prelabel']);
       // the prior that names the disc brings the cut closer to the disc ...
-      expect(iou(withDisc.mask, gt)).toBeGreaterThan(iou(plain.mask, gt) + 0.02);
+      expect(iou(withDisc.mask, gt)).toBeGreaterThan(iou(plain.mask, gt) + 0.01);
+      expect(barPixels(withDisc.mask)).toBeLessThan(0.8 * barPixels(plain.mask));
       // ... and one that names disc and bar as one object brings it closer to that
       const withUnion = await w.refine({ imageId: 1, path: file, clicks: click, prevMask: null, priors: [{ prob: toward(union), source: 'prelabel', weight: 1.5 }] });
       expect(iou(withUnion.mask, union)).toBeGreaterThan(iou(withDisc.mask, union));
+      expect(barPixels(withUnion.mask)).toBeGreaterThan(barPixels(withDisc.mask));
       // a box alone: the object inside it, nothing outside it
       const box = { x0: 15, y0: 20, x1: 65, y1: 70 };
       const boxed = await w.refine({ imageId: 1, path: file, clicks: [], box, prevMask: null });
