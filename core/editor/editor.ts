@@ -357,8 +357,10 @@ export class Editor implements ToolHost {
   placeObject(crop: MaskCrop, score: number | null, replaces: number | null = null, label = 'Accept refined object'): number | null {
     let id: number | null = null;
     let kept = 0;
+    // semantic mode: the object joins the class's one instance (when there is one)
+    const into = this.#mode === 'semantic' ? this.map.instances().find((i) => i.classId === this.#activeClassId)?.id : undefined;
     const entry = this.runGesture(label, (rec, firstId) => {
-      const r = placeObject(this.map, crop, { classId: this.#activeClassId, source: 'model', score, id: firstId, beforeWrite: rec.beforeWrite });
+      const r = placeObject(this.map, crop, { classId: this.#activeClassId, source: 'model', score, id: firstId, beforeWrite: rec.beforeWrite, ...(into ? { into } : {}) });
       id = r.id;
       kept = r.keptHumanPixels;
       return r.rect;

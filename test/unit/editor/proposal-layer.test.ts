@@ -261,6 +261,22 @@ describe('RefineTool boxes and locked classes', () => {
   });
 });
 
+describe('RefineTool in semantic mode', () => {
+  it('an accepted object joins the class\'s one instance (one undo step)', () => {
+    const map = mapOf(['1000', '0000', '0000'], [{ id: 1, classId: 2 }]);
+    const ed = new Editor(map, { classes: CLASSES, activeClassId: 2, mode: 'semantic' });
+    ed.setTool('refine');
+    const tool = ed.tools.refine as RefineTool;
+    tap(ed, ptr(2, 1));
+    tool.setObject(tool.seq, { x: 1, y: 1, width: 2, height: 2, mask: Uint8Array.from([1, 1, 1, 1]), score: 0.8 });
+    expect(ed.keyDown({ key: 'Enter' })).toBe(true);
+    expect(rowsOf(map)).toEqual(['1000', '0110', '0110']);
+    expect(map.instanceCount).toBe(1);
+    ed.undo();
+    expect(rowsOf(map)).toEqual(['1000', '0000', '0000']);
+  });
+});
+
 describe('refining a proposal instance', () => {
   it('the refined object replaces the proposal instance it started from; undo brings it back', () => {
     const map = new LabelMap(4, 4);
