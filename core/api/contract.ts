@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type {
+  DirectoryListing,
   AppInfo,
   AutoTrainSettings,
   ComputeInfo,
@@ -17,9 +18,11 @@ import type {
   MaskPreview,
   ImportReport,
   LabelClass,
+  LiveStatusInfo,
   MaskState,
   ModelVersionInfo,
   PredictionInfo,
+  RunningJobInfo,
   RefineResultInfo,
   SavingsReport,
   TrainingMetricPoint,
@@ -63,6 +66,19 @@ export const contract = {
     /** the model's compute backend (selected once, lazily: loading TensorFlow.js takes a moment) */
     compute: method<ComputeInfo>()(z.tuple([])),
     pickDirectory: method<string | null>()(z.tuple([z.object({ title: z.string().max(200).optional() }).strict()])),
+    /** browser mode's folder/file browser: one folder (home when no path), only under the places it may show */
+    listDirectory: method<DirectoryListing>()(
+      z.tuple([
+        z
+          .object({
+            path: absPath.optional(),
+            showHidden: z.boolean().optional(),
+            files: z.boolean().optional(),
+            extensions: z.array(z.string().regex(/^[a-z0-9]{1,10}$/)).max(32).optional(),
+          })
+          .strict(),
+      ]),
+    ),
   },
   projects: {
     listRecent: method<RecentProject[]>()(z.tuple([])),
@@ -182,6 +198,7 @@ export const contract = {
             coco: z.object({ encoding: z.enum(['auto', 'polygon', 'rle']).optional() }).strict().optional(),
             indexBitDepth: z.union([z.literal(8), z.literal(16)]).optional(),
             strict: z.boolean().optional(),
+            source: z.enum(['masks', 'predictions']).optional(),
           })
           .strict(),
       ]),
@@ -288,6 +305,21 @@ export const contract = {
       ]),
     ),
   },
+  live: {
+    /** the live pixel classifier of a project: on/off, what it trains on */
+    status: method<LiveStatusInfo>()(z.tuple([projectId])),
+    /** turns Live on (loads finished masks of other images as training data) or off (saving the forest as a version unless save is false) */
+    setEnabled: method<LiveStatusInfo>()(z.tuple([projectId, z.object({ enabled: z.boolean(), save: z.boolean().optional() }).strict()])),
+    /**
+     * a stroke ended: the image's current mask (label-map blob; its pixels are the painted
+     * foreground) and, optionally, the pixels painted as background (eraser strokes while Live
+     * is on; one bit per pixel, row-major, LSB first). Retrains in the live worker; the new
+     * proposal arrives as live.onDidUpdate. Strokes coalesce: the latest wins.
+     */
+    strokeEnded: method<{ seq: number }>()(z.tuple([projectId, imageId, z.object({ labelMap: bytes, background: bytes.optional() }).strict()])),
+    /** stores the current forest as a model version of kind 'live', scored on the validation images */
+    save: method<ModelVersionInfo>()(z.tuple([projectId, z.object({ name: z.string().trim().min(1).max(200).optional() }).strict()])),
+  },
   imports: {
     /** starts an import job; progress and the final report arrive as events */
     start: method<{ jobId: string }>()(
@@ -303,9 +335,43 @@ export const contract = {
           .strict(),
       ]),
     ),
+    /**
+     * browser mode's drag and drop: image files sent by the page are staged in the project
+     * (.uploads/<uploadId>/, relative names kept); imports.start with that folder copies them
+     * into images/ with the usual report, and the staging folder is removed when the job ends
+     */
+    upload: method<{ uploadId: string; dir: string; files: number }>()(
+      z.tuple([
+        projectId,
+        z
+          .object({
+            uploadId: z.string().uuid().optional(),
+            files: z
+              .array(
+                z
+                  .object({
+                    name: z
+                      .string()
+                      .min(1)
+                      .max(1024)
+                      .refine((n) => !n.includes('\0') && !n.includes('\\') && !n.includes(':') && n.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..' && seg.length <= 255), 'a relative file name (no .., no empty segments)'),
+                    bytes,
+                  })
+                  .strict(),
+              )
+              .min(1)
+              .max(10_000),
+          })
+          .strict(),
+      ]),
+    ),
     cancel: method<boolean>()(z.tuple([z.string().uuid()])),
     /** the report of a finished job, or null while it runs */
     report: method<ImportReport | null>()(z.tuple([z.string().uuid()])),
+  },
+  jobs: {
+    /** the import, export, pre-label and training jobs of a project running now (adopt after a reload) */
+    list: method<RunningJobInfo[]>()(z.tuple([projectId])),
   },
 } as const;
 

@@ -137,6 +137,36 @@ export interface AppInfo {
   dataDir: string;
   /** whether app.pickDirectory can open a native folder dialog */
   canPickDirectory: boolean;
+  /** browser mode: app.listDirectory serves the in-page folder/file browser (Electron: native dialogs) */
+  canBrowseFiles?: boolean;
+}
+
+/** app.listDirectory: one folder as the in-page file browser shows it */
+export interface DirectoryListing {
+  /** the folder listed (absolute, symlinks resolved) */
+  path: string;
+  /** its parent when that is still inside a place the browser may show; null at a place's top */
+  parent: string | null;
+  /** folders first, then files (when asked for), in natural order */
+  entries: DirectoryEntry[];
+  /** entries left out because they are hidden (dot files) and showHidden was off */
+  hiddenCount: number;
+  /** more entries than a listing carries (MAX_LISTING) */
+  truncated: boolean;
+  /** Home, recent project folders and the other places the browser may show */
+  places: { label: string; path: string; kind: 'home' | 'recent' | 'place' }[];
+}
+
+export interface DirectoryEntry {
+  name: string;
+  path: string;
+  kind: 'dir' | 'file';
+  /** bytes (files) */
+  size?: number;
+  /** false for a folder this process may not read (shown, not openable) */
+  readable: boolean;
+  /** a folder holding a Maskwright project (project.db) */
+  project?: boolean;
 }
 
 export interface MaskState {
@@ -191,7 +221,12 @@ export interface DatasetExportOptions {
   indexBitDepth?: 8 | 16;
   /** refuse (write nothing) as soon as an image or instance would be left out */
   strict?: boolean;
+  /** 'masks' (default) or 'predictions': each image's latest model proposal instead of its mask */
+  source?: 'masks' | 'predictions';
 }
+
+/** the metadata file an `export --source predictions` writes at its root (model versions, per-image proposals) */
+export const EXPORT_META_FILE = 'maskwright-export.json';
 
 export interface DatasetExportReport {
   format: DatasetExportFormat;
@@ -206,6 +241,9 @@ export interface DatasetExportReport {
   bytesWritten: number;
   durationMs: number;
   issues: DatasetIssue[];
+  source?: 'masks' | 'predictions';
+  /** predictions exports: the model versions that made the exported proposals (id null: deleted since) */
+  modelVersions?: { id: number | null; name: string | null; images: number }[];
 }
 
 export interface DatasetProgress {
@@ -440,6 +478,18 @@ export interface PrelabelFinishEvent {
   errors: { imageId: number; message: string }[];
 }
 
+// ---- background jobs (core/services/job-registry) ----
+
+export type JobKind = 'import' | 'export' | 'prelabel' | 'training';
+
+/** a job running on the host: a window that reloads adopts it (its events keep coming) */
+export interface RunningJobInfo {
+  jobId: string;
+  kind: JobKind;
+  projectId: string;
+  startedAt: string;
+}
+
 export interface PredictionInfo {
   id: number;
   modelVersionId: number | null;
@@ -460,6 +510,23 @@ export interface LiveImageInfo {
   featureBytes: number;
   /** finished masks of other images that train the forest as well */
   otherImages: number;
+}
+
+/** Live for one project (live.status / live.setEnabled). */
+export interface LiveStatusInfo {
+  projectId: string;
+  enabled: boolean;
+  /** finished masks of other images loaded as training data so far, of how many */
+  otherImages: number;
+  otherImagesTotal: number;
+  /** validation images (the training split's, as the U-Net's) kept out of training to score a saved version */
+  valImages: number;
+  /** a forest has been trained (there is something to save) */
+  trained: boolean;
+  /** images where Live is off because their features cannot be computed */
+  disabledImages: { imageId: number; message: string }[];
+  /** the version saved when Live was turned off (setEnabled with enabled false) */
+  savedVersionId?: number | null;
 }
 
 /** A retrain after a stroke finished (or failed): pushed as live.onDidUpdate. */

@@ -189,6 +189,12 @@ export class Editor implements ToolHost {
     this.#panListeners.add(l);
     return () => this.#panListeners.delete(l);
   }
+  /** pointer input as the tools get it, with the tool it went to (the live classifier reads eraser strokes as background) */
+  onDidPointer(l: (phase: 'down' | 'move' | 'up', e: EditorPointerEvent, tool: ToolName) => void): () => void {
+    this.#pointerListeners.add(l);
+    return () => this.#pointerListeners.delete(l);
+  }
+  #pointerListeners = new Set<(phase: 'down' | 'move' | 'up', e: EditorPointerEvent, tool: ToolName) => void>();
 
   // ---------- events ----------
 
@@ -198,12 +204,15 @@ export class Editor implements ToolHost {
       this.#tool = 'pan';
     }
     this.tools[this.#tool].pointerDown(e);
+    for (const l of this.#pointerListeners) l('down', e, this.#tool);
   }
   pointerMove(e: EditorPointerEvent): void {
     this.tools[this.#tool].pointerMove(e);
+    for (const l of this.#pointerListeners) l('move', e, this.#tool);
   }
   pointerUp(e: EditorPointerEvent): void {
     this.tools[this.#tool].pointerUp(e);
+    for (const l of this.#pointerListeners) l('up', e, this.#tool);
     if (e.button === 1 && this.#spring) this.#endSpring();
   }
 

@@ -7,8 +7,8 @@ import path from 'node:path';
 import type { ImageRow } from '../api/types';
 import { LabelMap } from '../mask/label-map';
 import { forEachRleColumnRun, type Rle } from '../mask/rle';
-import type { ProjectStore } from '../store/project-store';
 import { IssueList } from './validation-report';
+import type { DatasetSource } from './project-access';
 
 /** Where the instances of one dataset class go. */
 export interface PlannedClass {
@@ -97,14 +97,14 @@ export class ImportContext {
   readonly #slots = new Map<string, number>();
   readonly #entries = new Map<string, PlannedClass>();
   readonly #projectClasses: { id: number; name: string }[];
-  readonly #store: ProjectStore;
+  readonly #store: DatasetSource;
   /** skipped-issue count when each image was matched (entries skipped after that are its own) */
   readonly #skipBase = new Map<number, number>();
   /** per painted map: under id -> over id -> pixels taken */
   readonly #overlaps = new WeakMap<LabelMap, Map<number, Map<number, number>>>();
 
   constructor(
-    store: ProjectStore,
+    store: DatasetSource,
     private readonly mapping: ClassMapping = {},
   ) {
     const add = (m: Map<string, ImageRow[]>, k: string, r: ImageRow) => {

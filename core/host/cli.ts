@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError } from '../api/errors';
 import { EventHub } from '../api/events';
-import { DEFAULT_TRAIN_BUDGET_S, EXPORT_FORMAT_NAMES, IMAGE_STATUSES, IMPORT_FORMAT_NAMES } from '../api/types';
+import { DEFAULT_TRAIN_BUDGET_S, EXPORT_FORMAT_NAMES, EXPORT_META_FILE, IMAGE_STATUSES, IMPORT_FORMAT_NAMES } from '../api/types';
 import type {
   DatasetExportFormat,
   DatasetExportOptions,
@@ -19,9 +19,12 @@ import type {
   TrainingFinishEvent,
   TrainingProgressEvent,
 } from '../api/types';
+import { acceptLatestProposals, hasHumanMask } from '../services/accept-proposals';
 import { createServices } from '../services/create-services';
-import { IMAGE_SORTS, labelStates, trainResult, valIouText, labelStateText, parseIgnoreValue, parseStatus, parseValueMap, sortImages, valueLines, type ImageSort } from './cli-labels';
+import { trainLiveProject } from '../services/live-service';
+import { IMAGE_SORTS, labelStates, modelVersionsText, trainResult, valIouText, labelStateText, parseIgnoreValue, parseStatus, parseValueMap, sortImages, valueLines, type ImageSort } from './cli-labels';
 import { APP_VERSION, defaultDataDir } from './data-dir';
+import { nothingExportedHint } from './export-hint';
 import { EXIT } from './exit-codes';
 import { termSafe } from './term-safe';
 import { ProgressBar } from './progress-bar';
@@ -42,6 +45,23 @@ function services() {
   const hub = new EventHub();
   const s = createServices({ dataDir: defaultDataDir(), mode: 'cli', version: APP_VERSION, emit: hub.emit });
   return { ...s, hub };
+}
+
+/** `train --kind live`: the live forest from the project's labelled masks (core/services/live-service.ts) */
+async function trainLive(dir: string, name: string | undefined, json: boolean): Promise<number> {
+  const s = services();
+  try {
+    const project = await s.impl.projects.open({ dir: path.resolve(dir) });
+    const bar = new ProgressBar('Live forest');
+    const r = await trainLiveProject(s.registry.get(project.id), { ...(name ? { name } : {}), onImage: (done, total) => bar.update(done, total, `features of image ${done}/${total}`) });
+    bar.finish();
+    for (const k of r.skipped) console.error(`  skipped ${termSafe(k)}`);
+    if (json) console.log(JSON.stringify({ ok: true, kind: 'live', versionId: r.versionId, activated: r.activated, activation: r.activation, trainImages: r.trainImages, samples: r.samples, trainMs: r.trainMs, val: r.val, skipped: r.skipped }, null, 2));
+    else console.log(`Trained live version ${r.versionId} on ${r.trainImages} image${r.trainImages === 1 ? '' : 's'} (${r.samples} pixels, ${(r.trainMs / 1000).toFixed(1)} s): ${r.activation}; ${valIouText(r.val)}`);
+    return r.skipped.length ? EXIT.PARTIAL : EXIT.OK;
+  } finally {
+    s.dispose();
+  }
 }
 
 const commands: Record<string, Command> = {
@@ -193,6 +213,8 @@ Exit status: 0 all imported (duplicates skipped), 3 some files were skipped.`,
 Writes to a temporary folder and renames it into place on success: a failed or
 cancelled export leaves nothing half-written.
   --format F           ${EXPORT_FORMAT_NAMES.join(' | ')}
+  --source S           masks (default: your masks) | predictions (each image's latest model
+                       proposal instead; the model versions go to ${EXPORT_META_FILE})
   --split T,V[,S]      train/val/test fractions (e.g. 0.8,0.1,0.1); with --seed N (default 0)
   --status LIST        only images with these statuses (e.g. done,reviewed)
   --images MODE        copy | link | none (default copy)
@@ -207,6 +229,7 @@ Exit status: 0 everything selected was exported, 3 some images or instances were
     options: {
       ...COMMON_HELP,
       format: { type: 'string' },
+      source: { type: 'string' },
       split: { type: 'string' },
       seed: { type: 'string' },
       status: { type: 'string' },
@@ -224,6 +247,10 @@ Exit status: 0 everything selected was exported, 3 some images or instances were
       const format = v.format as DatasetExportFormat;
       if (!(EXPORT_FORMAT_NAMES as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMAT_NAMES.join(', ')}`);
       const opts: DatasetExportOptions = { format, outDir: path.resolve(out) };
+      if (v.source !== undefined) {
+        if (v.source !== 'masks' && v.source !== 'predictions') throw new UsageError('--source must be masks or predictions');
+        opts.source = v.source;
+      }
       if (typeof v.split === 'string') {
         const parts = v.split.split(',').map(Number);
         if (parts.length < 2 || parts.length > 3 || parts.some((x) => !Number.isFinite(x) || x < 0)) throw new UsageError('--split takes 2 or 3 non-negative numbers, e.g. 0.8,0.1,0.1');
@@ -268,9 +295,16 @@ Exit status: 0 everything selected was exported, 3 some images or instances were
         if (v.json) console.log(JSON.stringify(report, null, 2));
         else {
           console.log(`Exported ${report.images} images, ${report.instances} instances (${format}) to ${report.outDir} in ${(report.durationMs / 1000).toFixed(1)} s.`);
+          if (report.modelVersions) console.log(`  model proposals, not masks: ${termSafe(modelVersionsText(report.modelVersions))}`);
           for (const [split, n] of Object.entries(report.splits)) console.log(`  ${split.padEnd(6)} ${n.images} images, ${n.instances} instances`);
           if (report.coco) console.log(`  COCO: ${report.coco.polygon} polygons, ${report.coco.rle} RLE`);
           for (const i of report.issues.slice(0, 50)) console.log(`  ${i.action.padEnd(8)} ${termSafe(i.file)}${i.entry ? ` ${termSafe(i.entry)}` : ''}: ${termSafe(i.message)}`);
+        }
+        if (report.images === 0) {
+          // say why nothing was exported (no masks yet, a --status that matches nothing, no images)
+          const hint = nothingExportedHint((await s.impl.projects.get(project.id)).statusCounts, opts);
+          console.error(hint.message);
+          return hint.exit;
         }
         return report.skippedImages > 0 || report.issues.some((i) => i.action === 'skipped') ? EXIT.PARTIAL : EXIT.OK;
       } finally {
@@ -356,7 +390,7 @@ With --apply everything is written in one transaction, or nothing.
   },
   train: {
     summary: 'train a model on the labeled images (in a worker) and store it as a new version',
-    usage: `maskwright train <project-dir> [--budget-s N] [--max-steps N] [--fresh] [--interactive] [--name NAME] [--json]
+    usage: `maskwright train <project-dir> [--kind segmentation|live] [--budget-s N] [--max-steps N] [--fresh] [--interactive] [--name NAME] [--json]
 
 Trains on the images that have masks (a fixed validation split), with progress. The
 new version becomes active only if its validation IoU is not worse than the active one's.
@@ -366,9 +400,13 @@ new version becomes active only if its validation IoU is not worse than the acti
   --json           print the result as JSON on stdout (steps, stop reason, best step,
                    validation metrics, backend, time); progress always goes to stderr
   --fresh          start from scratch instead of fine-tuning the active version
-  --interactive    train the click-refinement model`,
+  --interactive    train the click-refinement model
+  --kind live      train the live pixel classifier instead (a random forest on filter-bank
+                   features, seconds on a CPU) from the same images, scored on the same
+                   validation images; --budget-s, --max-steps, --fresh, --interactive do not apply`,
     options: {
       ...COMMON_HELP,
+      kind: { type: 'string' },
       'budget-s': { type: 'string' },
       'max-steps': { type: 'string' },
       fresh: { type: 'boolean' },
@@ -385,6 +423,13 @@ new version becomes active only if its validation IoU is not worse than the acti
         if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${k} must be a positive number`);
         return n;
       };
+      const kind = v.kind ?? 'segmentation';
+      if (kind !== 'segmentation' && kind !== 'live') throw new UsageError(`--kind must be segmentation or live (got ${String(kind)})`);
+      if (kind === 'live') {
+        const clash = ['budget-s', 'max-steps', 'fresh', 'interactive'].find((k) => v[k] !== undefined);
+        if (clash) throw new UsageError(`--${clash} does not apply to --kind live`);
+        return trainLive(dir, typeof v.name === 'string' ? v.name : undefined, !!v.json);
+      }
       const budgetS = num('budget-s') ?? DEFAULT_TRAIN_BUDGET_S;
       const maxSteps = num('max-steps');
       const s = services();
@@ -475,10 +520,16 @@ STATUS is one of ${IMAGE_STATUSES.map((x) => x.replace(/_/g, '-')).join(', ')}.
   },
   prelabel: {
     summary: 'pre-label images with the active model (proposals are kept apart from your masks)',
-    usage: `maskwright prelabel <project-dir> [--images 1,2,3] [--json]
+    usage: `maskwright prelabel <project-dir> [--images 1,2,3] [--include-masked] [--accept] [--json]
 
-Without --images, pre-labels every unlabeled image. Proposals never overwrite masks.`,
-    options: { ...COMMON_HELP, images: { type: 'string' }, json: { type: 'boolean' } },
+Without --images, pre-labels every unlabeled image. Proposals are kept apart from masks.
+  --images LIST      these image ids
+  --include-masked   also pre-label images that already have a human mask (skipped by default)
+  --accept           make each new proposal the image's mask (status in-progress, one undo step
+                     in the editor), only on images without labelled pixels: a human mask is
+                     never overwritten; export them with: export --source masks
+  --json             the result as JSON`,
+    options: { ...COMMON_HELP, images: { type: 'string' }, 'include-masked': { type: 'boolean' }, accept: { type: 'boolean' }, json: { type: 'boolean' } },
     async run(v, pos) {
       const dir = pos[0];
       if (!dir || pos.length > 1) throw new UsageError('prelabel takes exactly one project folder');
@@ -490,6 +541,23 @@ Without --images, pre-labels every unlabeled image. Proposals never overwrite ma
       const s = services();
       try {
         const project = await s.impl.projects.open({ dir: path.resolve(dir) });
+        const store = s.registry.get(project.id);
+        let ids = imageIds ?? store.images.queue('sequential', 1_000_000).map((r) => r.id);
+        for (const id of ids) if (!store.images.get(id)) throw new AppError('not-found', `Image ${id} is not in this project.`);
+        // images with a human mask are skipped unless asked for (their proposal would only be noise to review)
+        const masked = v['include-masked'] ? [] : ids.filter((id) => hasHumanMask(store, id));
+        if (masked.length) {
+          const m = new Set(masked);
+          ids = ids.filter((id) => !m.has(id));
+        }
+        const skippedLine = masked.length
+          ? `Skipped ${masked.length} image${masked.length === 1 ? '' : 's'} that already ${masked.length === 1 ? 'has' : 'have'} a human mask (--include-masked to pre-label them too).`
+          : null;
+        if (ids.length === 0) {
+          if (v.json) console.log(JSON.stringify({ done: 0, failed: 0, cancelled: false, errors: [], skippedMasked: masked }, null, 2));
+          else console.log(`Nothing to pre-label${imageIds ? '' : ' (no unlabeled images)'}.${skippedLine ? ` ${skippedLine}` : ''}`);
+          return EXIT.OK;
+        }
         const bar = new ProgressBar('Pre-labeling');
         let finish: PrelabelFinishEvent | null = null;
         const off = s.hub.subscribe((e) => {
@@ -498,7 +566,7 @@ Without --images, pre-labels every unlabeled image. Proposals never overwrite ma
             bar.update(p.done, p.total, p.imageId ? `image ${p.imageId}` : '');
           } else if (e.name === 'predictions.onDidFinish') finish = e.payload as PrelabelFinishEvent;
         });
-        const { jobId } = await s.impl.predictions.prelabel(project.id, imageIds ? { imageIds } : { unlabeled: true });
+        const { jobId } = await s.impl.predictions.prelabel(project.id, { imageIds: ids });
         const stop = () => void s.impl.predictions.cancel(jobId);
         process.once('SIGINT', stop);
         await s.waitForJob(jobId);
@@ -506,12 +574,21 @@ Without --images, pre-labels every unlabeled image. Proposals never overwrite ma
         off();
         bar.finish();
         const f = finish as PrelabelFinishEvent | null;
-        if (v.json) console.log(JSON.stringify(f, null, 2));
+        const ok = !!f && !f.error && !f.cancelled;
+        const failed = new Set(f?.errors.map((e) => e.imageId) ?? []);
+        const accepted = ok && v.accept ? acceptLatestProposals(store, ids.filter((id) => !failed.has(id))) : null;
+        const version = store.models.active();
+        if (v.json) console.log(JSON.stringify({ ...f, modelVersionId: version?.id ?? null, skippedMasked: masked, ...(accepted ? { accepted } : {}) }, null, 2));
         else if (f && !f.error) {
-          console.log(`Pre-labeled ${f.done - f.failed} images${f.failed ? `, ${f.failed} failed` : ''}${f.cancelled ? ' (cancelled)' : ''}.`);
+          console.log(`Pre-labeled ${f.done - f.failed} images with model version ${version ? `${version.id} "${termSafe(version.name)}"` : '?'}${f.failed ? `, ${f.failed} failed` : ''}${f.cancelled ? ' (cancelled)' : ''}.`);
           for (const e of f.errors) console.log(`  image ${e.imageId}: ${e.message}`);
+          if (skippedLine) console.log(skippedLine);
+          if (accepted) {
+            console.log(`Accepted ${accepted.accepted.length} proposals as masks (status in-progress); ${accepted.skipped.length} left as proposals.`);
+            for (const sk of accepted.skipped.slice(0, 50)) console.log(`  image ${sk.imageId}: not accepted, ${sk.message}`);
+          }
         } else console.error(`Pre-labeling failed: ${f?.error ?? 'unknown error'}`);
-        return f && !f.error && !f.cancelled ? 0 : 1;
+        return ok ? 0 : 1;
       } finally {
         s.dispose();
       }

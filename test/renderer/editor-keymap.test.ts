@@ -36,6 +36,7 @@ function actions(state: Partial<Pick<EditorKeyActions, 'helpOpen' | 'hasModel' |
     noProposal: log('noProposal'),
     rejectProposal: log('rejectProposal'),
     toggleHeatmap: log('toggleHeatmap'),
+    toggleLive: log('toggleLive'),
     pickScreenTool: log('pick'),
     spaceDown: log('spaceDown'),
     close: log('close'),
@@ -109,6 +110,14 @@ describe('editor key map', () => {
     const b = actions();
     expect(editorKey(key('a'), b.a)).toBe('handled');
     expect(b.calls).toEqual(['noProposal']);
+  });
+
+  it('L turns Live on and off (with or without Shift), whatever the proposal', () => {
+    const { a, calls } = actions({ hasProposal: false });
+    expect(editorKey(key('l'), a)).toBe('handled');
+    expect(editorKey(key('L', { shift: true }), a)).toBe('handled');
+    expect(calls).toEqual(['toggleLive', 'toggleLive']);
+    expect(assistShortcuts().items.some((i) => i.keys[0] === 'L' && /Live/.test(i.what))).toBe(true);
   });
 
   it('while the help is open only ? and Esc do anything (they close it)', () => {

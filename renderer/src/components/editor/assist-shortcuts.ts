@@ -9,6 +9,7 @@ export function assistShortcuts(): ShortcutGroup {
       { keys: ['V', 'click'], what: 'Select tool: a click on a proposal accepts that object' },
       { keys: ['Shift+X'], what: 'Reject the proposal' },
       { keys: ['U'], what: 'Uncertainty heatmap on / off' },
+      { keys: ['L'], what: 'Live on / off: learns from your strokes (eraser = background) and updates the proposal after each one' },
       ...toolShortcuts('Model assistance'),
       { keys: ['Enter'], what: 'Refine: accept the object (a new instance of the current class)' },
       { keys: ['Backspace'], what: 'Refine: take the last click back' },

@@ -42,6 +42,8 @@ export interface EditorKeyActions {
   noProposal(): void;
   rejectProposal(): void;
   toggleHeatmap(): void;
+  /** the live pixel classifier on / off */
+  toggleLive(): void;
   /** a tool the screen picks (see ToolSpec.pickedBy) */
   pickScreenTool(tool: ToolName): void;
   spaceDown(): void;
@@ -83,6 +85,7 @@ const PLAIN: readonly Binding[] = [
   },
   { keys: ['X'], run: (a, e) => (e.shift && a.hasProposal ? (a.rejectProposal(), 'handled') : 'pass') },
   { keys: both('u'), run: (a) => (a.hasConfidence ? (a.toggleHeatmap(), 'handled') : 'ignored') },
+  { keys: both('l'), run: (a) => (a.toggleLive(), 'handled') },
   {
     keys: [' '],
     run: (a, e) => {
