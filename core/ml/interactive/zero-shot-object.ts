@@ -81,6 +81,8 @@ export interface ZeroShotOptions {
   gamma?: number;
   /** GrabCut iterations (default 4) */
   iterations?: number;
+  /** GrabCut iterations when a previous mask is given (default 2, at most iterations) */
+  laterIterations?: number;
   /** weight of the distance-to-positive-click term, nats at the ROI edge (default 3) */
   distanceWeight?: number;
   /** weight pulling towards the previous mask away from the newest click, nats (default 6) */
@@ -259,6 +261,7 @@ export class ZeroShotSegmenter {
       maxPixels: opts.maxPixels ?? 256 * 256,
       gamma: opts.gamma ?? 25,
       iterations: opts.iterations ?? 4,
+      laterIterations: opts.laterIterations ?? Math.min(2, opts.iterations ?? 4),
       distanceWeight: opts.distanceWeight ?? 3,
       prevWeight: opts.prevWeight ?? 6,
       marginFraction: opts.marginFraction ?? 0.015,
@@ -608,7 +611,9 @@ export class ZeroShotSegmenter {
     const uf = new Float64Array(n);
     const ub = new Float64Array(n);
     // a box alone starts from a loose object model: GrabCut needs a few more rounds
-    const iterations = Math.max(1, pos.length ? o.iterations : o.iterations + 3);
+    // later clicks start from the previous mask's colours: fewer rounds (latency)
+    const base = prev ? o.laterIterations : o.iterations;
+    const iterations = Math.max(1, pos.length ? base : base + 3);
     // with a model prior the colour evidence is capped lower, so the model can overrule it
     // where colour cannot tell two objects apart (touching objects of one colour)
     const colourCap = req.priors?.length ? o.priorColourCap : 30;
