@@ -278,8 +278,8 @@ export const contract = {
     /** the click-refinement model that refine() uses (the newest one), or null when none is trained yet */
     clickModel: method<ModelVersionInfo | null>()(z.tuple([projectId])),
     /**
-     * refines one object from positive/negative clicks (image pixel coordinates) and its previous
-     * mask; returns the object's mask cropped to its box
+     * refines one object from positive/negative clicks (image pixel coordinates), an optional box
+     * and its previous mask; returns the object's mask cropped to its box
      */
     refine: method<RefineResultInfo>()(
       z.tuple([
@@ -287,14 +287,22 @@ export const contract = {
         imageId,
         z
           .object({
-            clicks: z.array(z.object({ x: z.number().finite().min(0), y: z.number().finite().min(0), positive: z.boolean() }).strict()).min(1).max(100),
+            clicks: z.array(z.object({ x: z.number().finite().min(0), y: z.number().finite().min(0), positive: z.boolean() }).strict()).max(100),
+            /** the object lies inside this box (inclusive image pixels; the refine tool's drag) */
+            box: z
+              .object({ x0: z.number().int().min(0), y0: z.number().int().min(0), x1: z.number().int().min(0), y1: z.number().int().min(0) })
+              .strict()
+              .refine((b) => b.x1 >= b.x0 && b.y1 >= b.y0, 'the box needs x0 <= x1 and y0 <= y1')
+              .nullable()
+              .optional(),
             prev: z
               .object({ x: z.number().int().min(0), y: z.number().int().min(0), width: z.number().int().min(1), height: z.number().int().min(1), mask: bytes })
               .strict()
               .nullable()
               .optional(),
           })
-          .strict(),
+          .strict()
+          .refine((o) => o.clicks.length > 0 || o.box, 'give at least one click or a box'),
       ]),
     ),
   },

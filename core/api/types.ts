@@ -398,7 +398,7 @@ export interface RefineResultInfo extends ObjectCrop {
   ms: number;
   /** the click model used, or null for zero-training click-to-object (issue 12) */
   modelVersionId: number | null;
-  /** what produced the mask: 'click-model', or 'zero-shot' (graph cut, no training) */
+  /** what produced the mask: 'zero-shot' (the graph cut on the image, always), plus 'click-model' and/or 'prelabel' when their probabilities were a term of the cut */
   sources?: string[];
 }
 

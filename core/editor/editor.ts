@@ -366,15 +366,33 @@ export class Editor implements ToolHost {
   placeObject(crop: MaskCrop, score: number | null, replaces: number | null = null, label = 'Accept refined object'): number | null {
     let id: number | null = null;
     let kept = 0;
+    // semantic mode: the object joins the class's one instance (when there is one)
+    const into = this.#mode === 'semantic' ? this.map.instances().find((i) => i.classId === this.#activeClassId)?.id : undefined;
     const entry = this.runGesture(label, (rec, firstId) => {
-      const r = placeObject(this.map, crop, { classId: this.#activeClassId, source: 'model', score, id: firstId, beforeWrite: rec.beforeWrite });
+      const r = placeObject(this.map, crop, { classId: this.#activeClassId, source: 'model', score, id: firstId, beforeWrite: rec.beforeWrite, ...(into ? { into } : {}) });
       id = r.id;
       kept = r.keptHumanPixels;
       return r.rect;
     });
     if (replaces && this.proposal) this.proposal.consume([replaces], entry);
+    const locked = this.#lockedUnder(crop);
+    if (id !== null && locked) this.notify(`${locked} pixel${locked === 1 ? '' : 's'} of a locked class were left as they were.`, 'info');
     if (id === null) this.notify(kept ? 'The object lies entirely on pixels that are already labeled; nothing was added.' : 'The object is empty; nothing was added.', 'warning');
     return id;
+  }
+
+  /** how many of the crop's object pixels lie on instances of locked (or hidden) classes */
+  #lockedUnder(crop: MaskCrop): number {
+    const { width: W, height: H, ids } = this.map;
+    let n = 0;
+    for (let y = Math.max(0, crop.y); y < Math.min(H, crop.y + crop.height); y++) {
+      for (let x = Math.max(0, crop.x); x < Math.min(W, crop.x + crop.width); x++) {
+        if (!crop.mask[(y - crop.y) * crop.width + x - crop.x]) continue;
+        const v = ids[y * W + x]!;
+        if (v && this.isLocked(v)) n++;
+      }
+    }
+    return n;
   }
 
   proposalAt(x: number, y: number): number {

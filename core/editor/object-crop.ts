@@ -21,6 +21,8 @@ export interface PlaceOptions {
   score?: number | null;
   /** id for the new instance (default: the map's next free id) */
   id?: number;
+  /** write into this existing instance instead of a new one (semantic mode: one instance per class) */
+  into?: number;
   /** called with the rect before any pixel in it changes (undo recorder) */
   beforeWrite?: (rect: Rect) => void;
 }
@@ -84,7 +86,7 @@ export function placeObject(target: LabelMap, crop: MaskCrop, opts: PlaceOptions
       }
       if (!id) {
         opts.beforeWrite?.(rect);
-        id = target.addInstance({ id: opts.id, classId: opts.classId, source: opts.source ?? 'model', score: opts.score ?? null }).id;
+        id = opts.into ?? target.addInstance({ id: opts.id, classId: opts.classId, source: opts.source ?? 'model', score: opts.score ?? null }).id;
       }
       ids[i] = id;
       result.placed++;

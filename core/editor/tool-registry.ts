@@ -167,17 +167,19 @@ export const TOOLS: readonly ToolSpec[] = [
     keyLabel: 'R',
     hotkey: { key: 'r', shift: false },
     pickedBy: 'screen',
-    help: 'Click to refine — left click adds, right click or Alt+click removes',
+    help: 'Click to refine — left click adds, right click or Alt+click removes, drag draws a box',
     helpGroup: 'Model assistance',
     brushSized: false,
     cursor: 'crosshair',
     assist: true,
     hint: (c) =>
       c.statePath === 'refine.clicking'
-        ? 'Left click adds · right click or Alt+click removes · Enter accepts · Backspace undoes a click · Esc cancels'
-        : c.hasProposal
-          ? 'Click an object (or a proposal) to segment it · right click marks what is not part of it'
-          : 'Click an object to segment it · right click marks what is not part of it',
+        ? 'Left click adds · right click or Alt+click removes · drag redraws the box · Enter accepts · Backspace undoes a click · Esc cancels'
+        : c.statePath === 'refine.boxing'
+          ? 'Release to segment the object inside the box'
+          : c.hasProposal
+            ? 'Click an object (or a proposal) or drag a box around it · right click marks what is not part of it'
+            : 'Click an object or drag a box around it to segment it · right click marks what is not part of it',
     icon: { paths: ['M12.3 12.3l4.4 4.4', 'M8.5 6.6v3.8M6.6 8.5h3.8'], circles: [{ cx: 8.5, cy: 8.5, r: 5.2, dash: '2.6 2' }] },
   },
   {

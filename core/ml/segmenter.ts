@@ -29,6 +29,6 @@ export interface ClickSegmenter {
   setImage(image: ModelImage): void;
   readonly currentImage: ModelImage | null;
   /** the object from these clicks (and the mask so far): an image-size 0/1 mask and its mean probability */
-  refine(req: { clicks: readonly Click[]; prevMask?: Uint8Array | null }): Promise<{ mask: Uint8Array; score: number; ms: number }>;
+  refine(req: { clicks: readonly Click[]; prevMask?: Uint8Array | null }): Promise<{ mask: Uint8Array; score: number; ms: number; prob?: Float32Array }>;
   dispose(): void;
 }

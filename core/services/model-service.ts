@@ -310,13 +310,15 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
         const v = repo.latest('clicks');
         return v ? versionInfo(v, repo) : null;
       },
-      async refine(pid, iid, { clicks, prev }) {
+      async refine(pid, iid, { clicks, box, prev }) {
         const store = registry.get(pid);
         const row = store.images.get(iid);
         if (!row) throw new AppError('not-found', `Image ${iid} is not in this project.`);
         for (const c of clicks) {
           if (c.x >= row.width || c.y >= row.height) throw new AppError('invalid-argument', `Click ${c.x},${c.y} is outside the ${row.width}x${row.height} image.`);
         }
+        if (box && (box.x1 >= row.width || box.y1 >= row.height)) throw new AppError('invalid-argument', `The box ${box.x0},${box.y0}-${box.x1},${box.y1} reaches outside the ${row.width}x${row.height} image.`);
+        if (!clicks.length && !box) throw new AppError('invalid-argument', 'Refining needs at least one click or a box.');
         const repo = store.models;
         const v = repo.latest('clicks');
         let prevMask: Uint8Array | null = null;
@@ -333,17 +335,19 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
         // the click model runs in an ML worker (loaded once per version), like training and
         // pre-labelling; with no click model yet the worker runs the zero-training graph cut
         // (core/ml/interactive; versionId ZERO_SHOT), so no click ever runs on the host's thread
+        // combined mode: a trained click model's probabilities are one more term of the cut
         const versionId = v ? v.id : ZERO_SHOT;
         let entry = refiners.get(pid);
         if (!entry || entry.versionId !== versionId || !entry.worker.alive) {
           closeRefiner(pid);
-          entry = { versionId, worker: m.RefineWorker.open(v ? { kind: v.kind, version: { id: v.id, config: v.config }, weights: repo.getWeights(v.id) } : { kind: 'zero-shot' }) };
+          const clickModel = v ? { kind: v.kind, version: { id: v.id, config: v.config }, weights: repo.getWeights(v.id) } : undefined;
+          entry = { versionId, worker: m.RefineWorker.open({ kind: 'zero-shot', ...(clickModel ? { clickModel } : {}) }) };
           refiners.set(pid, entry);
         }
-        const r = await entry.worker.refine({ imageId: iid, path: resolveImageFile(store.dir, row), clicks, prevMask });
+        const prelabel = prelabelPrior(store, iid, row.width, row.height, clicks);
+        const r = await entry.worker.refine({ imageId: iid, path: resolveImageFile(store.dir, row), clicks, box: box ?? null, prevMask, ...(prelabel ? { priors: [{ prob: prelabel, source: 'prelabel' as const, weight: 1.5 }] } : {}) });
         if (r.width !== row.width || r.height !== row.height) throw new AppError('conflict', `Image ${iid} is ${r.width}x${r.height} on disk but ${row.width}x${row.height} in the project; re-import it.`);
-        if (!v) return { ...cropToBox(r.mask, row.width, row.height), score: r.score, ms: r.ms, modelVersionId: null, sources: r.sources ?? ['zero-shot'] };
-        return { ...cropToBox(r.mask, row.width, row.height), score: r.score, ms: r.ms, modelVersionId: v.id, sources: ['click-model'] };
+        return { ...cropToBox(r.mask, row.width, row.height), score: r.score, ms: r.ms, modelVersionId: v ? v.id : null, sources: r.sources ?? ['zero-shot'] };
       },
     },
 
@@ -360,6 +364,44 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
       for (const pid of [...refiners.keys()]) closeRefiner(pid);
     },
   };
+}
+
+/** the decoded proposal per prediction id (refine asks on every click) */
+const proposalCache = new WeakMap<ProjectStore, { id: number; ids: Uint32Array | Uint16Array | Uint8Array; confidence: Uint8Array }>();
+
+/**
+ * The pre-label proposal as object probabilities (0..255) for refine: the proposal instances
+ * under the positive clicks are the object (p = confidence), every other pixel is not
+ * (p = 1 - confidence). Null when the image has no proposal with confidences, it was rejected,
+ * or no positive click lands on a proposed instance (the model missed this object: its opinion
+ * would only fight the clicks).
+ */
+function prelabelPrior(store: ProjectStore, imageId: number, width: number, height: number, clicks: readonly { x: number; y: number; positive: boolean }[]): Uint8Array | null {
+  const p = store.predictions.latest(imageId);
+  if (!p || !p.confidence || p.state === 'rejected' || p.confidence.length !== width * height) return null;
+  let dec = proposalCache.get(store);
+  if (!dec || dec.id !== p.id) {
+    let map;
+    try {
+      map = decodeLabelMap(p.labelMap);
+    } catch {
+      return null;
+    }
+    if (map.width !== width || map.height !== height) return null;
+    dec = { id: p.id, ids: map.ids, confidence: p.confidence };
+    proposalCache.set(store, dec);
+  }
+  const hit = new Set<number>();
+  for (const c of clicks) {
+    if (!c.positive) continue;
+    const v = dec.ids[Math.floor(c.y) * width + Math.floor(c.x)]!;
+    if (v) hit.add(v);
+  }
+  if (!hit.size) return null;
+  const out = new Uint8Array(width * height);
+  const { ids, confidence } = dec;
+  for (let i = 0; i < out.length; i++) out[i] = hit.has(ids[i]!) ? confidence[i]! : 255 - confidence[i]!;
+  return out;
 }
 
 /** images with status unlabeled, less those that have a human mask anyway (e.g. imported with status kept) */

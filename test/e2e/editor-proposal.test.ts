@@ -270,7 +270,7 @@ describe.skipIf(skipReason !== '')(`browser mode: model proposals in the editor$
     await page.mouse.click(q.x, q.y, { button: 'right' });
     await expect.poll(() => calls.length).toBe(2);
     await expect.poll(async () => (await state()).refine.busy).toBe(false);
-    expect(calls[0]).toEqual({ clicks: [{ x: cx, y: cy, positive: true }], prev: null });
+    expect(calls[0]).toEqual({ clicks: [{ x: cx, y: cy, positive: true }], box: null, prev: null });
     expect(calls[1]!.clicks).toEqual([{ x: cx, y: cy, positive: true }, { x: cx + 12, y: cy, positive: false }]);
     expect(calls[1]!.prev).toMatchObject({ x: cx - 14, y: cy - 14, width: 29, height: 29 });
     await expect(page.getByTestId('refine-ms').textContent()).resolves.toBe('42 ms');

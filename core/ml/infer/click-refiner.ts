@@ -33,6 +33,8 @@ export interface RefineResult {
   mask: Uint8Array;
   /** mean probability over the mask's pixels */
   score: number;
+  /** image-size object probability (0.5 outside the window: the model did not see it) */
+  prob: Float32Array;
   window: ZoomWindow;
   ms: number;
 }
@@ -89,11 +91,12 @@ export class ClickRefiner implements ClickSegmenter {
   }
 
   /** Window probabilities -> image-size mask (bilinear sampling), and whether it touches the window edge. */
-  private toImage(prob: Float32Array, win: ZoomWindow): { mask: Uint8Array; score: number; touches: boolean } {
+  private toImage(prob: Float32Array, win: ZoomWindow): { mask: Uint8Array; prob: Float32Array; score: number; touches: boolean } {
     const img = this.image!;
     const s = this.cropSize;
     const W = img.width;
     const mask = new Uint8Array(W * img.height);
+    const full = new Float32Array(W * img.height).fill(0.5);
     const scale = s / win.side;
     let sum = 0;
     let n = 0;
@@ -114,6 +117,7 @@ export class ClickRefiner implements ClickSegmenter {
         const c0 = Math.min(Math.max(xa, 0), s - 1);
         const c1 = Math.min(Math.max(xa + 1, 0), s - 1);
         const p = (prob[r0 * s + c0]! * (1 - wx) + prob[r0 * s + c1]! * wx) * (1 - wy) + (prob[r1 * s + c0]! * (1 - wx) + prob[r1 * s + c1]! * wx) * wy;
+        full[y * W + x] = p;
         if (p > 0.5) {
           mask[y * W + x] = 1;
           sum += p;
@@ -127,7 +131,7 @@ export class ClickRefiner implements ClickSegmenter {
     for (let i = 0; i < s && !touches; i++) {
       if ((win.y0 > 0 && edge(i)) || (win.y0 + win.side < img.height && edge((s - 1) * s + i)) || (win.x0 > 0 && edge(i * s)) || (win.x0 + win.side < W && edge(i * s + s - 1))) touches = true;
     }
-    return { mask, score: n ? sum / n : 0, touches };
+    return { mask, prob: full, score: n ? sum / n : 0, touches };
   }
 
   /** Refines the object around the clicks (see the module comment). */
@@ -154,7 +158,7 @@ export class ClickRefiner implements ClickSegmenter {
         }
       }
     }
-    return { mask: out.mask, score: out.score, window: win, ms: performance.now() - t0 };
+    return { mask: out.mask, score: out.score, prob: out.prob, window: win, ms: performance.now() - t0 };
   }
 }
 

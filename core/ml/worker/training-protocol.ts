@@ -91,9 +91,11 @@ export interface PredictedImage {
 
 /**
  * Opens a click-refinement session in the worker: the click model stays loaded between clicks;
- * `{ kind: 'zero-shot' }` opens the zero-training graph cut instead (no model, no tfjs backend).
+ * `{ kind: 'zero-shot' }` opens the zero-training graph cut instead (no model, no tfjs backend),
+ * and `{ kind: 'zero-shot', clickModel }` the cut with the click model's probabilities as one
+ * more term (combined mode, issue 12).
  */
-export type RefineSessionRequest = ModelRefineRequest | { kind: 'zero-shot' };
+export type RefineSessionRequest = ModelRefineRequest | { kind: 'zero-shot'; clickModel?: ModelRefineRequest };
 
 export interface ModelRefineRequest {
   kind: ModelKind;
@@ -111,6 +113,10 @@ export interface RefineCall {
   clicks: { x: number; y: number; positive: boolean }[];
   /** image-size 0/1 mask of the object so far, or null */
   prevMask: Uint8Array | null;
+  /** the object lies inside this box (inclusive image pixels; zero-shot sessions only) */
+  box?: { x0: number; y0: number; x1: number; y1: number } | null;
+  /** image-size object probabilities 0..255 from the host (the pre-label proposal), zero-shot sessions only */
+  priors?: { prob: Uint8Array; source: 'prelabel'; weight?: number }[];
 }
 
 export type ToWorker =

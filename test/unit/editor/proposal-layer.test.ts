@@ -18,6 +18,11 @@ const CLASSES = [
   { id: 2, hidden: false, locked: false },
 ];
 const ptr = (x: number, y: number, button = 0, alt = false) => ({ x: x + 0.5, y: y + 0.5, sx: 0, sy: 0, button, alt });
+/** a press and release at one spot (the refine tool takes a click on release) */
+const tap = (ed: Editor, e: ReturnType<typeof ptr>) => {
+  ed.pointerDown(e);
+  ed.pointerUp(e);
+};
 
 function twoNuclei(): LabelMap {
   return mapOf(['1100', '1100', '0022', '0022'], [
@@ -140,9 +145,9 @@ describe('RefineTool', () => {
     const tool = ed.tools.refine as RefineTool;
     const events: RefineEvent[] = [];
     tool.onEvent((e) => events.push(e));
-    ed.pointerDown(ptr(1, 1));
-    ed.pointerDown(ptr(3, 0, 2));
-    ed.pointerDown(ptr(0, 0, 0, true));
+    tap(ed, ptr(1, 1));
+    tap(ed, ptr(3, 0, 2));
+    tap(ed, ptr(0, 0, 0, true));
     expect(ed.statePath).toBe('refine.clicking');
     expect(ed.busy).toBe(true);
     expect(tool.clicks).toEqual([
@@ -171,8 +176,8 @@ describe('RefineTool', () => {
     const tool = ed.tools.refine as RefineTool;
     const msgs: string[] = [];
     ed.onMessage((m) => msgs.push(m));
-    ed.pointerDown(ptr(1, 1));
-    ed.pointerDown(ptr(2, 2));
+    tap(ed, ptr(1, 1));
+    tap(ed, ptr(2, 2));
     expect(ed.keyDown({ key: 'Backspace' })).toBe(true);
     expect(tool.clicks.length).toBe(1);
     expect(ed.keyDown({ key: 'Enter' })).toBe(true);
@@ -181,8 +186,94 @@ describe('RefineTool', () => {
     expect(ed.keyDown({ key: 'Escape' })).toBe(true);
     expect(tool.clicks.length).toBe(0);
     expect(ed.statePath).toBe('refine.idle');
-    ed.pointerDown(ptr(9, 9)); // outside the image
+    tap(ed, ptr(9, 9)); // outside the image
     expect(tool.clicks.length).toBe(0);
+  });
+});
+
+describe('RefineTool boxes and locked classes', () => {
+  const at = (x: number, y: number, sx: number, sy: number, button = 0) => ({ x, y, sx, sy, button });
+
+  it('a drag draws a box (clipped to the image), a click beside it keeps the box; Backspace removes clicks, then the box', () => {
+    const ed = new Editor(new LabelMap(8, 6), { classes: CLASSES });
+    ed.setTool('refine');
+    const tool = ed.tools.refine as RefineTool;
+    const events: RefineEvent[] = [];
+    tool.onEvent((e) => events.push(e));
+    ed.pointerDown(at(1.2, 1.5, 10, 10));
+    ed.pointerMove(at(1.6, 1.7, 12, 11)); // under BOX_DRAG_PX: still a click
+    expect(tool.dragBox).toBeNull();
+    ed.pointerMove(at(20, 4.2, 100, 40));
+    expect(ed.statePath).toBe('refine.boxing');
+    expect(tool.dragBox).toEqual({ x0: 1, y0: 1, x1: 7, y1: 4 });
+    expect(events).toEqual([]);
+    ed.pointerUp(at(20, 4.2, 100, 40));
+    expect(tool.box).toEqual({ x0: 1, y0: 1, x1: 7, y1: 4 });
+    expect(tool.clicks).toEqual([]);
+    expect(events).toEqual([{ type: 'click', seq: expect.any(Number), clicks: [], box: { x0: 1, y0: 1, x1: 7, y1: 4 } }]);
+    expect(ed.statePath).toBe('refine.clicking');
+    // a box alone can be answered and accepted
+    const seq = tool.seq;
+    expect(tool.setObject(seq, { x: 2, y: 2, width: 2, height: 1, mask: Uint8Array.from([1, 1]), score: 0.6 })).toBe(true);
+    expect(tool.upToDate).toBe(true);
+    // a right click adds a negative click and keeps the box
+    tap(ed, ptr(6, 4, 2));
+    expect(events.at(-1)).toMatchObject({ type: 'click', clicks: [{ x: 6, y: 4, positive: false }], box: { x0: 1, y0: 1, x1: 7, y1: 4 } });
+    expect(ed.keyDown({ key: 'Backspace' })).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'click', clicks: [], box: { x0: 1, y0: 1, x1: 7, y1: 4 } });
+    expect(ed.keyDown({ key: 'Backspace' })).toBe(true);
+    expect(events.at(-1)).toEqual({ type: 'cancel' });
+    expect(tool.box).toBeNull();
+    expect(ed.statePath).toBe('refine.idle');
+    // a drag entirely outside the image draws nothing and adds no click
+    ed.pointerDown(at(-5, -5, 0, 0));
+    ed.pointerMove(at(-2, -1, 30, 30));
+    ed.pointerUp(at(-2, -1, 30, 30));
+    expect(tool.box).toBeNull();
+    expect(tool.clicks).toEqual([]);
+  });
+
+  it('a positive click on a locked class is refused with a message; accepting an object over it leaves its pixels alone', () => {
+    const map = mapOf(['0110', '0110', '0000'], [{ id: 1, classId: 1 }]);
+    const ed = new Editor(map, { classes: [{ id: 1, hidden: false, locked: true }, { id: 2, hidden: false, locked: false }], activeClassId: 2 });
+    ed.setTool('refine');
+    const tool = ed.tools.refine as RefineTool;
+    const msgs: string[] = [];
+    ed.onMessage((m) => msgs.push(m));
+    const events: RefineEvent[] = [];
+    tool.onEvent((e) => events.push(e));
+    tap(ed, ptr(1, 1));
+    expect(tool.clicks).toEqual([]);
+    expect(events).toEqual([]);
+    expect(msgs.at(-1)).toMatch(/locked/);
+    // a negative click there is fine (it only says what is not the object)
+    tap(ed, ptr(0, 2));
+    tap(ed, ptr(2, 0, 2));
+    expect(tool.clicks).toEqual([
+      { x: 0, y: 2, positive: true },
+      { x: 2, y: 0, positive: false },
+    ]);
+    // an object that covers the locked instance: only background pixels change, and the person is told
+    tool.setObject(tool.seq, { x: 0, y: 0, width: 4, height: 3, mask: new Uint8Array(12).fill(1), score: 0.7 });
+    expect(ed.keyDown({ key: 'Enter' })).toBe(true);
+    expect(rowsOf(map)).toEqual(['2112', '2112', '2222']);
+    expect(msgs.at(-1)).toMatch(/4 pixels of a locked class were left as they were/);
+  });
+});
+
+describe('RefineTool in semantic mode', () => {
+  it('an accepted object joins the class\'s one instance (one undo step)', () => {
+    const map = mapOf(['1000', '0000', '0000'], [{ id: 1, classId: 2 }]);
+    const ed = new Editor(map, { classes: CLASSES, activeClassId: 2, mode: 'semantic' });
+    ed.setTool('refine');
+    const tool = ed.tools.refine as RefineTool;
+    tap(ed, ptr(2, 1));
+    tool.setObject(tool.seq, { x: 1, y: 1, width: 2, height: 2, mask: Uint8Array.from([1, 1, 1, 1]), score: 0.8 });
+    expect(ed.keyDown({ key: 'Enter' })).toBe(true);
+    expect(rowsOf(map)).toEqual(['1000', '0110', '0110']);
+    expect(map.instanceCount).toBe(1);
+    ed.undo();
+    expect(rowsOf(map)).toEqual(['1000', '0000', '0000']);
   });
 });
 
@@ -198,7 +289,7 @@ describe('refining a proposal instance', () => {
     tool.onEvent((e) => {
       if (e.type === 'click') seq = e.seq;
     });
-    ed.pointerDown(ptr(0, 0));
+    tap(ed, ptr(0, 0));
     tool.base = layer.instanceAt(0, 0);
     expect(tool.base).toBe(1);
     tool.setObject(seq, { x: 0, y: 0, width: 3, height: 2, mask: Uint8Array.from([1, 1, 1, 1, 1, 1]), score: 0.9 });

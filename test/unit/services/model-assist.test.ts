@@ -227,6 +227,11 @@ describe('model-assisted labeling services', () => {
     const z = await svc.impl.predictions.refine(pid, ids[3]!, { clicks: [{ x: 39, y: 32, positive: true }] });
     expect(z).toMatchObject({ modelVersionId: null, sources: ['zero-shot'] });
     expect(z.mask.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    // a box alone (the refine tool's drag) gives the object inside it; a box past the image is refused
+    const zb = await svc.impl.predictions.refine(pid, ids[3]!, { clicks: [], box: { x0: 20, y0: 14, x1: 58, y1: 50 } });
+    expect(zb.mask.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect([zb.x >= 20, zb.y >= 14, zb.x + zb.width <= 59, zb.y + zb.height <= 51]).toEqual([true, true, true, true]);
+    expect((await errorOf(() => svc.impl.predictions.refine(pid, ids[3]!, { clicks: [], box: { x0: 0, y0: 0, x1: W, y1: 5 } }))).message).toMatch(/box .* outside/);
     const { jobId } = await svc.impl.training.start(pid, { maxSteps: 2, interactive: true, name: 'clicks' });
     await svc.waitForJob(jobId);
     expect(finishOf(jobId), finishOf(jobId)?.error).toMatchObject({ ok: true, activated: false });
@@ -236,6 +241,8 @@ describe('model-assisted labeling services', () => {
     expect((await errorOf(() => svc.impl.models.activate(pid, cm!.id))).message).toMatch(/click-refinement model/);
     const r = await svc.impl.predictions.refine(pid, ids[3]!, { clicks: [{ x: 39, y: 32, positive: true }] });
     expect(r.modelVersionId).toBe(cm!.id);
+    // combined mode: the click model's probabilities are a term of the cut
+    expect(r.sources).toEqual(['zero-shot', 'click-model']);
     expect(r.mask.length).toBe(r.width * r.height);
     expect(r.x + r.width).toBeLessThanOrEqual(W);
     // a second click with the previous mask; clicks outside the image are refused

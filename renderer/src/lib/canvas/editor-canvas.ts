@@ -599,6 +599,24 @@ export class EditorCanvas {
       ctx.lineWidth = 1.75;
       ctx.stroke();
     }
+    // the object's box (a drag), and the one being dragged
+    for (const [b, dragging] of [
+      [tool.box, false],
+      [tool.dragBox, true],
+    ] as const) {
+      if (!b) continue;
+      const a = v.toScreen(b.x0, b.y0);
+      const z = v.toScreen(b.x1 + 1, b.y1 + 1);
+      ctx.save();
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = 'rgb(0 0 0 / 0.55)';
+      ctx.strokeRect(a.x, a.y, z.x - a.x, z.y - a.y);
+      ctx.setLineDash(dragging ? [6, 4] : []);
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = dragging ? '#fff' : '#3fbf6f';
+      ctx.strokeRect(a.x, a.y, z.x - a.x, z.y - a.y);
+      ctx.restore();
+    }
   }
 
   #drawAcceptBrush(ctx: CanvasRenderingContext2D, tool: AcceptBrushTool, r: number): void {

@@ -50,7 +50,7 @@ export function installEditorDebugHook(c: EditorDebugContext): () => void {
       proposal: c.proposal
         ? { phase: c.proposal.phase, state: c.proposal.state, visible: c.proposal.visible, remaining: c.proposal.remaining, threshold: c.proposal.threshold, id: c.proposal.predictionId }
         : null,
-      refine: { model: c.refine.model, busy: c.refine.busy, clicks: c.refine.clicks, lastMs: c.refine.lastMs },
+      refine: { model: c.refine.model, busy: c.refine.busy, clicks: c.refine.clicks, lastMs: c.refine.lastMs, sources: [...c.refine.sources] },
       heatmap: c.heatmap,
       queuedBy: c.queuedBy,
     }),

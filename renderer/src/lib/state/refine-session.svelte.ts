@@ -9,7 +9,7 @@ import type { MaskwrightClient } from '../../../../core/api/client';
 import { AppError } from '../../../../core/api/errors';
 import type { ObjectCrop } from '../../../../core/api/types';
 import type { Editor } from '../../../../core/editor/editor';
-import type { RefineClick, RefineEvent, RefineTool } from '../../../../core/editor/tools/refine-tool';
+import type { RefineBox, RefineClick, RefineEvent, RefineTool } from '../../../../core/editor/tools/refine-tool';
 
 export type ClickModelState = 'unknown' | 'checking' | 'ready' | 'missing' | 'error';
 
@@ -23,12 +23,13 @@ export class RefineSession {
   #lastMs = $state<number | null>(null);
   #lastScore = $state<number | null>(null);
   #clicks = $state(0);
+  #sources = $state<string[]>([]);
   #error = $state<string | null>(null);
   #check: Promise<ClickModelState> | null = null;
   #editor: Editor | null = null;
   #imageId = 0;
   #unsubscribe: (() => void)[] = [];
-  #queued: { seq: number; clicks: readonly RefineClick[] } | null = null;
+  #queued: { seq: number; clicks: readonly RefineClick[]; box: RefineBox | null } | null = null;
   /** the previous mask the next request sends (the last answer, or the proposal instance) */
   #prev: ObjectCrop | null = null;
   onmessage: ((text: string, tone: 'info' | 'error') => void) | null = null;
@@ -58,6 +59,10 @@ export class RefineSession {
   }
   get clicks(): number {
     return this.#clicks;
+  }
+  /** what made the last answer: 'zero-shot', 'click-model', 'prelabel' */
+  get sources(): readonly string[] {
+    return this.#sources;
   }
   get error(): string | null {
     return this.#error;
@@ -117,7 +122,7 @@ export class RefineSession {
       this.onmessage?.(this.#model === 'error' ? `Click refinement unavailable: ${this.#modelError ?? ''}` : 'Still checking for a click model; click again in a moment.', 'info');
       return;
     }
-    if (e.clicks.length === 1) {
+    if (e.clicks.length === 1 && !e.box) {
       // a fresh object: starting on a proposal instance refines that instance
       const c = e.clicks[0]!;
       const layer = this.#editor?.proposal ?? null;
@@ -125,7 +130,7 @@ export class RefineSession {
       tool.base = base || null;
       this.#prev = base && layer ? layer.cropOf(base) : null;
     }
-    this.#queued = { seq: e.seq, clicks: e.clicks };
+    this.#queued = { seq: e.seq, clicks: e.clicks, box: e.box };
     void this.#pump(tool);
   }
 
@@ -138,10 +143,11 @@ export class RefineSession {
       this.#busy = true;
       this.#error = null;
       try {
-        const r = await this.#client.predictions.refine(this.projectId, this.#imageId, { clicks: job.clicks.map((c) => ({ ...c })), prev: this.#prev });
+        const r = await this.#client.predictions.refine(this.projectId, this.#imageId, { clicks: job.clicks.map((c) => ({ ...c })), box: job.box ? { ...job.box } : null, prev: this.#prev });
         if (this.#editor !== editor) break;
         this.#lastMs = r.ms;
         this.#lastScore = r.score;
+        this.#sources = r.sources ?? [];
         const obj = { x: r.x, y: r.y, width: r.width, height: r.height, mask: r.mask };
         if (tool.setObject(job.seq, { ...obj, score: Math.min(1, Math.max(0, r.score)) })) this.#prev = obj;
       } catch (err) {
