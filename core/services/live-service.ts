@@ -471,7 +471,7 @@ export function createLiveServices(registry: ProjectRegistry, emit: Emit, notify
       }
       const prop = proposalOf(u, p.classIds);
       const predictionId = store.predictions.add({ imageId, modelVersionId: null, labelMap: prop.labelMap.encode(), confidence: prop.confidence, uncertainty: prop.uncertainty });
-      emit('live.onDidUpdate', { projectId: pid, imageId, seq: job.seq, ok: true, predictionId, samples: u.samples, images: u.images, trainMs: u.trainMs, predictMs: u.predictMs, totalMs: performance.now() - job.at });
+      emit('live.onDidUpdate', { projectId: pid, imageId, seq: job.seq, ok: true, predictionId, samples: u.samples, images: u.images, trainMs: u.trainMs, predictMs: u.predictMs, totalMs: performance.now() - job.at, stride: u.stride ?? 1 });
     } finally {
       slot.busy = false;
       const next = slot.waiting;
