@@ -10,6 +10,7 @@
  * ground truth is reported beside it.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -104,6 +105,7 @@ const suite: BenchSuite = {
   async run(ctx: BenchContext): Promise<BenchResult> {
     if (!hasChromium) throw new Error('Debian chromium is not installed (apt-get install chromium)');
     if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) throw new Error('out/renderer is not built: npm run build');
+    const loadAtStart = os.loadavg()[0]!;
     const size = ctx.quick ? 512 : 1024;
     const strokesN = ctx.quick ? 4 : 12;
     const src = path.join(ctx.tmpDir, 'images');
@@ -198,7 +200,8 @@ const suite: BenchSuite = {
         { metric: `first proposal after Live on (features of the ${size}² image + train + predict)`, value: first.ms / 1000, unit: 's' },
         { metric: `IoU of the last live proposal with the truth (${4 + Math.ceil(strokesN / 2)} object strokes, ${3 + Math.floor(strokesN / 2)} background strokes, 1 image)`, value: iou, unit: '' },
       ];
-      return { title: 'Live in the editor (Chromium, browser mode)', rows, details: { times, train, predict, hostTotal, firstMs: first.ms, iou, size, objects: blobs.length } };
+      const summary = `Images above 640x640 are predicted at every other pixel while Live is on (probabilities interpolated bilinearly; saved versions and pre-labelling predict every pixel). The figure runs from the stroke's end to the frame that draws the new proposal; "request to stored proposal" is the host's part (mask decode, sampling, retrain, predict, instances, SQLite), the rest is the page (60 ms quiet time, mask encode, HTTP, loading and drawing the proposal). Ran on a shared 2-core machine, load average ${loadAtStart.toFixed(1)} at start (${os.loadavg()[0]!.toFixed(1)} at the end): idle figures are lower.`;
+      return { title: 'Live in the editor (Chromium, browser mode)', rows, summary, details: { times, train, predict, hostTotal, firstMs: first.ms, iou, size, objects: blobs.length } };
     } finally {
       await browser.close();
       await server.stop();
