@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findElectronBinary } from './electron-binary.mjs';
+import { clearMemo, downloadDecision, memoPath, networkKey, readMemo, writeMemo } from './electron-download-memo.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const run = (cmd, args) => {
@@ -20,12 +21,28 @@ function electronBinary() {
   // try to obtain it once (works where Electron's download host is reachable)
   const installer = path.join(root, 'node_modules', 'electron', 'install.js');
   if (!fs.existsSync(installer)) return found;
+  // a download that failed recently on this network is not tried again at every start
+  const memoFile = memoPath(root);
+  let electron = '';
+  try {
+    electron = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'electron', 'package.json'), 'utf8')).version ?? '';
+  } catch {
+    /* no version: treated as a change */
+  }
+  const network = networkKey();
+  const force = process.argv.includes('--retry-electron') || process.env.MASKWRIGHT_RETRY_ELECTRON === '1';
+  const decision = downloadDecision(readMemo(memoFile), { now: Date.now(), network, electron, force });
+  if (!decision.attempt) return { why: decision.why };
   console.log('The Electron binary is missing; trying to download it (60 s at most)…');
   const r = spawnSync(process.execPath, [installer], { cwd: root, encoding: 'utf8', timeout: 60_000 });
   const again = findElectronBinary(root);
-  if (again.path) return again;
-  const reason = `${r.stderr ?? ''}${r.stdout ?? ''}`.split('\n').find((l) => /error|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|fetch failed/i.test(l))?.trim();
-  return { why: `the Electron binary is not installed and could not be downloaded${reason ? ` (${reason.slice(0, 160)})` : ''}` };
+  if (again.path) {
+    clearMemo(memoFile);
+    return again;
+  }
+  const reason = `${r.stderr ?? ''}${r.stdout ?? ''}`.split('\n').find((l) => /error|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|fetch failed/i.test(l))?.trim()?.slice(0, 160) ?? (r.error ? String(r.error.message).slice(0, 160) : undefined);
+  writeMemo(memoFile, { failedAt: Date.now(), network, electron, ...(reason ? { reason } : {}) });
+  return { why: `the Electron binary is not installed and could not be downloaded${reason ? ` (${reason})` : ''}; the next starts skip the download for a while (npm start -- --retry-electron tries again)` };
 }
 
 const forceBrowser = process.argv.includes('--browser') || process.env.MASKWRIGHT_MODE === 'browser';

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type {
+  DirectoryListing,
   AppInfo,
   AutoTrainSettings,
   ComputeInfo,
@@ -21,6 +22,7 @@ import type {
   MaskState,
   ModelVersionInfo,
   PredictionInfo,
+  RunningJobInfo,
   RefineResultInfo,
   SavingsReport,
   TrainingMetricPoint,
@@ -64,6 +66,19 @@ export const contract = {
     /** the model's compute backend (selected once, lazily: loading TensorFlow.js takes a moment) */
     compute: method<ComputeInfo>()(z.tuple([])),
     pickDirectory: method<string | null>()(z.tuple([z.object({ title: z.string().max(200).optional() }).strict()])),
+    /** browser mode's folder/file browser: one folder (home when no path), only under the places it may show */
+    listDirectory: method<DirectoryListing>()(
+      z.tuple([
+        z
+          .object({
+            path: absPath.optional(),
+            showHidden: z.boolean().optional(),
+            files: z.boolean().optional(),
+            extensions: z.array(z.string().regex(/^[a-z0-9]{1,10}$/)).max(32).optional(),
+          })
+          .strict(),
+      ]),
+    ),
   },
   projects: {
     listRecent: method<RecentProject[]>()(z.tuple([])),
@@ -181,8 +196,10 @@ export const contract = {
             includeUnannotated: z.boolean().optional(),
             images: z.enum(['copy', 'link', 'none']).optional(),
             coco: z.object({ encoding: z.enum(['auto', 'polygon', 'rle']).optional() }).strict().optional(),
+            voc: z.object({ layout: z.enum(['flat', 'vocdevkit']).optional() }).strict().optional(),
             indexBitDepth: z.union([z.literal(8), z.literal(16)]).optional(),
             strict: z.boolean().optional(),
+            source: z.enum(['masks', 'predictions']).optional(),
           })
           .strict(),
       ]),
@@ -311,9 +328,43 @@ export const contract = {
           .strict(),
       ]),
     ),
+    /**
+     * browser mode's drag and drop: image files sent by the page are staged in the project
+     * (.uploads/<uploadId>/, relative names kept); imports.start with that folder copies them
+     * into images/ with the usual report, and the staging folder is removed when the job ends
+     */
+    upload: method<{ uploadId: string; dir: string; files: number }>()(
+      z.tuple([
+        projectId,
+        z
+          .object({
+            uploadId: z.string().uuid().optional(),
+            files: z
+              .array(
+                z
+                  .object({
+                    name: z
+                      .string()
+                      .min(1)
+                      .max(1024)
+                      .refine((n) => !n.includes('\0') && !n.includes('\\') && !n.includes(':') && n.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..' && seg.length <= 255), 'a relative file name (no .., no empty segments)'),
+                    bytes,
+                  })
+                  .strict(),
+              )
+              .min(1)
+              .max(10_000),
+          })
+          .strict(),
+      ]),
+    ),
     cancel: method<boolean>()(z.tuple([z.string().uuid()])),
     /** the report of a finished job, or null while it runs */
     report: method<ImportReport | null>()(z.tuple([z.string().uuid()])),
+  },
+  jobs: {
+    /** the import, export, pre-label and training jobs of a project running now (adopt after a reload) */
+    list: method<RunningJobInfo[]>()(z.tuple([projectId])),
   },
 } as const;
 

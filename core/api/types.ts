@@ -137,6 +137,36 @@ export interface AppInfo {
   dataDir: string;
   /** whether app.pickDirectory can open a native folder dialog */
   canPickDirectory: boolean;
+  /** browser mode: app.listDirectory serves the in-page folder/file browser (Electron: native dialogs) */
+  canBrowseFiles?: boolean;
+}
+
+/** app.listDirectory: one folder as the in-page file browser shows it */
+export interface DirectoryListing {
+  /** the folder listed (absolute, symlinks resolved) */
+  path: string;
+  /** its parent when that is still inside a place the browser may show; null at a place's top */
+  parent: string | null;
+  /** folders first, then files (when asked for), in natural order */
+  entries: DirectoryEntry[];
+  /** entries left out because they are hidden (dot files) and showHidden was off */
+  hiddenCount: number;
+  /** more entries than a listing carries (MAX_LISTING) */
+  truncated: boolean;
+  /** Home, recent project folders and the other places the browser may show */
+  places: { label: string; path: string; kind: 'home' | 'recent' | 'place' }[];
+}
+
+export interface DirectoryEntry {
+  name: string;
+  path: string;
+  kind: 'dir' | 'file';
+  /** bytes (files) */
+  size?: number;
+  /** false for a folder this process may not read (shown, not openable) */
+  readable: boolean;
+  /** a folder holding a Maskwright project (project.db) */
+  project?: boolean;
 }
 
 export interface MaskState {
@@ -188,10 +218,17 @@ export interface DatasetExportOptions {
   includeUnannotated?: boolean;
   images?: 'copy' | 'link' | 'none';
   coco?: { encoding?: 'auto' | 'polygon' | 'rle' };
+  /** VOC: 'flat' (default) or 'vocdevkit' (VOCdevkit/VOC2012/..., the root torchvision's VOCSegmentation expects) */
+  voc?: { layout?: 'flat' | 'vocdevkit' };
   indexBitDepth?: 8 | 16;
   /** refuse (write nothing) as soon as an image or instance would be left out */
   strict?: boolean;
+  /** 'masks' (default) or 'predictions': each image's latest model proposal instead of its mask */
+  source?: 'masks' | 'predictions';
 }
+
+/** the metadata file an `export --source predictions` writes at its root (model versions, per-image proposals) */
+export const EXPORT_META_FILE = 'maskwright-export.json';
 
 export interface DatasetExportReport {
   format: DatasetExportFormat;
@@ -206,6 +243,9 @@ export interface DatasetExportReport {
   bytesWritten: number;
   durationMs: number;
   issues: DatasetIssue[];
+  source?: 'masks' | 'predictions';
+  /** predictions exports: the model versions that made the exported proposals (id null: deleted since) */
+  modelVersions?: { id: number | null; name: string | null; images: number }[];
 }
 
 export interface DatasetProgress {
@@ -438,6 +478,18 @@ export interface PrelabelFinishEvent {
   cancelled: boolean;
   error?: string;
   errors: { imageId: number; message: string }[];
+}
+
+// ---- background jobs (core/services/job-registry) ----
+
+export type JobKind = 'import' | 'export' | 'prelabel' | 'training';
+
+/** a job running on the host: a window that reloads adopts it (its events keep coming) */
+export interface RunningJobInfo {
+  jobId: string;
+  kind: JobKind;
+  projectId: string;
+  startedAt: string;
 }
 
 export interface PredictionInfo {

@@ -295,7 +295,7 @@ export function createCocoWriter(ctx: WriterContext, encoding: CocoEncoding): Fo
       const now = new Date();
       const head = {
         info: {
-          description: 'Exported from Maskwright',
+          description: ctx.description ?? 'Exported from Maskwright',
           url: '',
           version: '1.0',
           year: now.getUTCFullYear(),

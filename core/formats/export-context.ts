@@ -114,6 +114,8 @@ export interface WriterContext {
   images?: 'copy' | 'link' | 'none';
   /** reads an image's bytes through the containment and content-hash checks (core/store/project-paths) */
   readImage?: (row: ImageRow) => Promise<Buffer>;
+  /** one line saying what was exported (COCO writes it as info.description) */
+  description?: string;
 }
 
 export interface FormatWriter {

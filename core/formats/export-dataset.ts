@@ -13,12 +13,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../api/errors';
-import { IMAGE_STATUSES, type ImageRow, type ImageStatus, type LabelClass } from '../api/types';
+import { EXPORT_META_FILE, IMAGE_STATUSES, type ImageRow, type ImageStatus, type LabelClass } from '../api/types';
 import { renderThumbnail } from '../imaging/thumbnail';
 import { LabelMap } from '../mask/label-map';
 import { cleanStaleExportPartials } from '../store/leftovers';
 import { contentMismatch, resolveImageFile, sha256File } from '../store/project-paths';
-import type { ProjectStore } from '../store/project-store';
 import { assignSplits, splitSpecProblem, type SplitSpec } from './assign-splits';
 import { createCocoWriter, type CocoEncoding, type CocoWriterStats } from './coco';
 import {
@@ -39,6 +38,7 @@ import { createIndexMaskWriter } from './mask-folder';
 import { IssueList, type IssueCounts, type ValidationIssue } from './validation-report';
 import { createVocWriter } from './voc';
 import { createYoloSegWriter } from './yolo-seg';
+import type { DatasetSource } from './project-access';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['coco', 'voc', 'yolo-seg', 'labelme', 'index-masks'];
 
@@ -69,6 +69,23 @@ export interface ExportOptions {
   voc?: { layout?: 'flat' | 'vocdevkit' };
   /** refuse (AppError 'corrupt-data', nothing written) as soon as an image or instance would be left out */
   strict?: boolean;
+  /**
+   * 'masks' (default): the person's masks; 'predictions': each image's latest model proposal
+   * instead (images without one are left out unless `includeUnannotated`), with the model
+   * versions in maskwright-export.json (and COCO's info.description)
+   */
+  source?: ExportSource;
+}
+
+export type ExportSource = 'masks' | 'predictions';
+
+
+/** the model versions whose proposals a predictions export holds */
+export interface ExportedVersion {
+  /** null: the version was deleted since it pre-labeled */
+  id: number | null;
+  name: string | null;
+  images: number;
 }
 
 export interface ExportProgress {
@@ -100,6 +117,9 @@ export interface ExportReport {
   durationMs: number;
   issues: ValidationIssue[];
   issueCounts: IssueCounts;
+  source: ExportSource;
+  /** predictions exports: which model versions made the exported proposals */
+  modelVersions?: ExportedVersion[];
 }
 
 function invalid(msg: string): never {
@@ -122,6 +142,7 @@ function checkOptions(o: ExportOptions): void {
   }
   if (o.indexBitDepth !== undefined && o.indexBitDepth !== 8 && o.indexBitDepth !== 16) invalid(`indexBitDepth must be 8 or 16, got ${String(o.indexBitDepth)}.`);
   if (o.labelme?.shapes !== undefined && o.labelme.shapes !== 'polygon' && o.labelme.shapes !== 'mask') invalid(`LabelMe shapes must be 'polygon' or 'mask', got ${String(o.labelme.shapes)}.`);
+  if (o.source !== undefined && o.source !== 'masks' && o.source !== 'predictions') invalid(`source must be 'masks' or 'predictions', got ${String(o.source)}.`);
   if (o.voc?.layout !== undefined && o.voc.layout !== 'flat' && o.voc.layout !== 'vocdevkit') invalid(`VOC layout must be 'flat' or 'vocdevkit', got ${String(o.voc.layout)}.`);
 }
 
@@ -166,7 +187,7 @@ function createWriter(o: ExportOptions, ctx: WriterContext): FormatWriter & { st
   }
 }
 
-function listImages(store: ProjectStore): ImageRow[] {
+function listImages(store: DatasetSource): ImageRow[] {
   const rows: ImageRow[] = [];
   for (let offset = 0; ; ) {
     const page = store.images.list({ offset, limit: 5000 });
@@ -194,7 +215,7 @@ function ioError(what: string, e: unknown): AppError {
 }
 
 /** Exports the project; see the file comment. Throws AppError ('invalid-argument', 'already-exists', 'cancelled', 'io'). */
-export async function exportDataset(store: ProjectStore, options: ExportOptions, run: ExportRunOptions = {}): Promise<ExportReport> {
+export async function exportDataset(store: DatasetSource, options: ExportOptions, run: ExportRunOptions = {}): Promise<ExportReport> {
   const t0 = performance.now();
   checkOptions(options);
   const outDir = path.resolve(options.outDir);
@@ -216,7 +237,8 @@ export async function exportDataset(store: ProjectStore, options: ExportOptions,
   }
 
   // Which images, in which split, under which name.
-  const annotated = new Set(store.annotations.annotatedImageIds());
+  const source: ExportSource = options.source ?? 'masks';
+  const annotated = new Set(source === 'predictions' ? store.predictions.imageIds() : store.annotations.annotatedImageIds());
   const statuses = options.statuses ? new Set<ImageStatus>(options.statuses) : null;
   const rows = listImages(store).filter((r) => (!statuses || statuses.has(r.status)) && (options.includeUnannotated || annotated.has(r.id)));
   const splitOf = options.split ? assignSplits(rows.map((r) => r.id), options.split) : null;
@@ -263,6 +285,16 @@ export async function exportDataset(store: ProjectStore, options: ExportOptions,
     durationMs: 0,
     issues: issues.items,
     issueCounts: issues.counts,
+    source,
+  };
+  // predictions: the latest proposal of each exported image and the version that made it
+  type ExportedPrediction = { imageId: number; file: string; predictionId: number; modelVersionId: number | null; state: string; createdAt: string };
+  const exportedPredictions: ExportedPrediction[] = [];
+  const maskOf = (row: ImageRow): { labelMap: Uint8Array | null; prediction?: ExportedPrediction } => {
+    if (source === 'masks') return { labelMap: store.annotations.get(row.id)?.labelMap ?? null };
+    const p = store.predictions.latest(row.id);
+    if (!p) return { labelMap: null };
+    return { labelMap: p.labelMap, prediction: { imageId: row.id, file: row.fileName, predictionId: p.id, modelVersionId: p.modelVersionId, state: p.state, createdAt: p.createdAt } };
   };
   for (const s of splits ?? [null]) report.splits[splitKey(s)] = { images: 0, instances: 0 };
   const mode = options.images ?? 'copy';
@@ -275,14 +307,16 @@ export async function exportDataset(store: ProjectStore, options: ExportOptions,
     for (const row of rows) {
       if (signal?.aborted) throw new AppError('cancelled', 'The export was cancelled; nothing was written.');
       const split = splitOf?.get(row.id) ?? null;
-      const item = prepareItem(store, row, split, names.get(row.id)!, catOfClass, projectClassIds, issues);
+      const stored = maskOf(row);
+      const item = prepareItem(row, stored.labelMap, split, names.get(row.id)!, catOfClass, projectClassIds, issues);
       if (!item) {
         report.skippedImages++;
       } else {
         let placed = true;
         if (mode !== 'none') {
           const convert = writer.wantsJpeg === true && row.format !== 'jpeg' && mode === 'copy';
-          if (convert) item.fileName = `${item.stem}.jpg`;
+          // VOC loaders open JPEGImages/<id>.jpg exactly (torchvision): converted copies and JPEGs named .jpeg/.JPG get that name
+          if (convert || (writer.wantsJpeg === true && row.format === 'jpeg' && !item.fileName.endsWith('.jpg'))) item.fileName = `${item.stem}.jpg`;
           else if (writer.wantsJpeg && row.format !== 'jpeg' && !notedNonJpeg) {
             notedNonJpeg = true;
             issues.add('encoding', 'noted', row.path, null, 'linked images keep their format; loaders that expect JPEGImages/<id>.jpg will not find non-JPEG images');
@@ -293,6 +327,7 @@ export async function exportDataset(store: ProjectStore, options: ExportOptions,
           report.skippedImages++;
         } else {
           await writer.write(item);
+          if (stored.prediction) exportedPredictions.push(stored.prediction);
           report.images++;
           report.instances += item.instances.length;
           const sk = report.splits[splitKey(split)]!;
@@ -309,6 +344,14 @@ export async function exportDataset(store: ProjectStore, options: ExportOptions,
       run.onProgress?.({ done, total: rows.length, current: row.fileName });
     }
     if (signal?.aborted) throw new AppError('cancelled', 'The export was cancelled; nothing was written.');
+    if (source === 'predictions') {
+      report.modelVersions = exportedVersions(store, exportedPredictions);
+      ctx.description = `Maskwright model proposals (not human masks) from ${report.modelVersions.map((v) => (v.id === null ? 'a deleted model version' : `model version ${v.id} "${v.name}"`)).join(', ') || 'no model'}`;
+      await sink.write(
+        EXPORT_META_FILE,
+        JSON.stringify({ source, description: ctx.description, format: options.format, exportedAt: new Date().toISOString(), modelVersions: report.modelVersions, images: exportedPredictions }, null, 2),
+      );
+    }
     await writer.finish();
     if (writer.stats) report.coco = { ...writer.stats };
     // Swap into place.
@@ -340,8 +383,8 @@ export async function exportDataset(store: ProjectStore, options: ExportOptions,
 
 /** Loads and filters one image's mask; null (with an issue) when it cannot be exported. */
 function prepareItem(
-  store: ProjectStore,
   row: ImageRow,
+  storedMask: Uint8Array | null,
   split: SplitName | null,
   stem: string,
   catOfClass: Map<number, number>,
@@ -359,11 +402,10 @@ function prepareItem(
     ids: new Uint32Array(0),
     instances: [],
   };
-  const stored = store.annotations.get(row.id);
-  if (!stored) return { ...base, ids: new Uint32Array(row.width * row.height) };
+  if (!storedMask) return { ...base, ids: new Uint32Array(row.width * row.height) };
   let map: LabelMap;
   try {
-    map = LabelMap.decode(stored.labelMap);
+    map = LabelMap.decode(storedMask);
   } catch (e) {
     issues.add('unreadable', 'skipped', row.path, 'stored mask', `the stored mask is damaged (${(e as Error).message}); the image is left out`);
     return null;
@@ -402,6 +444,25 @@ function prepareItem(
     for (let i = 0; i < ids.length; i++) if (ids[i] !== 0 && d.has(ids[i]!)) ids[i] = 0;
   }
   return { ...base, ids, instances };
+}
+
+/** The model versions of the exported proposals, with their names and image counts, by id. */
+function exportedVersions(store: DatasetSource, preds: readonly { modelVersionId: number | null }[]): ExportedVersion[] {
+  const counts = new Map<number | null, number>();
+  for (const p of preds) counts.set(p.modelVersionId, (counts.get(p.modelVersionId) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0))
+    .map(([id, images]) => {
+      let name: string | null = null;
+      if (id !== null) {
+        try {
+          name = store.models.getVersion(id).name;
+        } catch {
+          name = null; // deleted meanwhile
+        }
+      }
+      return { id, name, images };
+    });
 }
 
 /** Copies, links or converts the image file into the export; false (with an issue) when it is missing or refused. */

@@ -7,8 +7,8 @@ import path from 'node:path';
 import type { ImageRow } from '../api/types';
 import { LabelMap } from '../mask/label-map';
 import { forEachRleColumnRun, type Rle } from '../mask/rle';
-import type { ProjectStore } from '../store/project-store';
 import { IssueList } from './validation-report';
+import type { DatasetSource } from './project-access';
 
 /** Where the instances of one dataset class go. */
 export interface PlannedClass {
@@ -97,14 +97,14 @@ export class ImportContext {
   readonly #slots = new Map<string, number>();
   readonly #entries = new Map<string, PlannedClass>();
   readonly #projectClasses: { id: number; name: string }[];
-  readonly #store: ProjectStore;
+  readonly #store: DatasetSource;
   /** skipped-issue count when each image was matched (entries skipped after that are its own) */
   readonly #skipBase = new Map<number, number>();
   /** per painted map: under id -> over id -> pixels taken */
   readonly #overlaps = new WeakMap<LabelMap, Map<number, Map<number, number>>>();
 
   constructor(
-    store: ProjectStore,
+    store: DatasetSource,
     private readonly mapping: ClassMapping = {},
   ) {
     const add = (m: Map<string, ImageRow[]>, k: string, r: ImageRow) => {
@@ -220,6 +220,9 @@ export class ImportContext {
     if (e) e.instances++;
   }
 
+  /** How the reader resolves overlaps, for the overlap report (a reader that paints in another order sets it). */
+  overlapRule = { winner: 'the later one', rule: 'later entries are drawn on top' };
+
   /**
    * Paints instance `id` where `scratch` (row-major, image size) is set inside `box` (inclusive
    * [x0, y0, x1, y1]), clearing `scratch` there; pixels taken from an earlier instance are counted
@@ -310,7 +313,7 @@ export class ImportContext {
             'noted',
             source,
             refs[under - 1] ?? `instance ${under}`,
-            `overlaps ${refs[over - 1] ?? `instance ${over}`}: ${px} pixel${px === 1 ? ' goes' : 's go'} to the later one (later entries are drawn on top)`,
+            `overlaps ${refs[over - 1] ?? `instance ${over}`}: ${px} pixel${px === 1 ? ' goes' : 's go'} to ${this.overlapRule.winner} (${this.overlapRule.rule})`,
           );
         }
       }

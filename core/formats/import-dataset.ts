@@ -13,8 +13,8 @@
  * overlap; existing instances left without pixels are dropped).
  */
 import { AppError } from '../api/errors';
+import type { DatasetImportResult } from '../api/types';
 import { LabelMap } from '../mask/label-map';
-import type { ProjectStore } from '../store/project-store';
 import { readCoco } from './coco';
 import { ImportContext, type ClassMapping, type PlannedClass, type PlannedImage, type UnmatchedImage } from './import-context';
 import { readLabelme } from './labelme';
@@ -22,6 +22,7 @@ import { readMaskFolder, type MaskValueReport } from './mask-folder';
 import { formatIssue, type IssueCounts, type ValidationIssue } from './validation-report';
 import { readVoc } from './voc';
 import { readYoloSeg } from './yolo-seg';
+import type { DatasetSource, DatasetSink } from './project-access';
 
 export type ImportFormat = 'coco' | 'voc' | 'yolo-seg' | 'labelme' | 'mask-folder';
 export const IMPORT_FORMATS: readonly ImportFormat[] = ['coco', 'voc', 'yolo-seg', 'labelme', 'mask-folder'];
@@ -84,14 +85,8 @@ export interface ImportPlan {
   };
 }
 
-export interface ImportResult {
-  images: number;
-  instances: number;
-  classesCreated: string[];
-  replacedMasks: number;
-  mergedMasks: number;
-  durationMs: number;
-}
+/** what an applied import did (the API's DatasetImportResult) */
+export type ImportResult = DatasetImportResult;
 
 export interface ApplyImportOptions {
   /** refuse (and write nothing) when the plan skipped anything (any issue with action 'skipped') */
@@ -101,7 +96,7 @@ export interface ApplyImportOptions {
 }
 
 /** Reads the dataset and plans the import without writing anything. Throws only for invalid arguments. */
-export async function planImport(store: ProjectStore, req: ImportRequest): Promise<ImportPlan> {
+export async function planImport(store: DatasetSource, req: ImportRequest): Promise<ImportPlan> {
   if (!IMPORT_FORMATS.includes(req.format)) {
     throw new AppError('invalid-argument', `Unknown import format "${String(req.format)}"; use one of ${IMPORT_FORMATS.join(', ')}.`);
   }
@@ -191,7 +186,7 @@ export async function planImport(store: ProjectStore, req: ImportRequest): Promi
  * plan with fatal problems (or, with `strict`, any skipped entry), 'conflict' when the plan is for
  * another project or an image changed or vanished since planning.
  */
-export function applyImport(store: ProjectStore, plan: ImportPlan, options: ApplyImportOptions = {}): ImportResult {
+export function applyImport(store: DatasetSink, plan: ImportPlan, options: ApplyImportOptions = {}): ImportResult {
   const t0 = performance.now();
   if (plan.projectId !== store.id) throw new AppError('conflict', 'This import plan was made for another project.');
   if (!plan.ok) {

@@ -3,8 +3,9 @@
  * core/mask `paintRle`): tracing one instance into polygons (on its bounding box only), and joining polygons with holes
  * into one ring for formats that allow a single ring per object.
  *
- * Polygon convention everywhere in core/formats: pycocotools (`polygonToRle`). Traced outlines have
- * their vertices on pixel corners, so they rasterise back to exactly the same pixels.
+ * Polygon convention here: pycocotools (`polygonToRle`), which COCO uses. Traced outlines have
+ * their vertices on pixel corners, so they rasterise back to exactly the same pixels. (LabelMe and
+ * YOLO-seg follow their own tools' fillers, PIL and cv2.fillPoly: see labelme.ts and yolo-seg.ts.)
  */
 import { traceContours } from '../mask/contour';
 import { dedupeRing, ringArea } from '../mask/polygon';

@@ -85,6 +85,12 @@ export function labelStateText(st: LabelState | undefined): string {
   return `${(st.mask ? 'mask' : 'no mask').padEnd(7)} ${prop.padEnd(24)}`;
 }
 
+/** "model version 3 "unet 1" (12 images), a deleted version (2 images)" */
+export function modelVersionsText(versions: readonly { id: number | null; name: string | null; images: number }[]): string {
+  if (versions.length === 0) return 'no proposals';
+  return versions.map((v) => `${v.id === null ? 'a deleted model version' : `model version ${v.id}${v.name ? ` "${v.name}"` : ''}`} (${v.images} image${v.images === 1 ? '' : 's'})`).join(', ');
+}
+
 // ---- training result ------------------------------------------------------------------------
 
 /** The `train --json` result: what ran, why it stopped, and what it measured. */
@@ -97,7 +103,9 @@ export function valIouText(val: unknown): string {
   if (!v || typeof v.meanIou !== 'number' || !Number.isFinite(v.meanIou)) return 'no validation';
   let t = `val IoU ${v.meanIou.toFixed(3)}`;
   if (typeof v.iouSe === 'number' && Number.isFinite(v.iouSe)) t += ` ± ${v.iouSe.toFixed(3)}`;
-  if (typeof v.images === 'number') t += ` over ${v.images} image${v.images === 1 ? '' : 's'}`;
+  // one validation image has no spread: say so rather than let the number pass for the model's quality
+  if (v.images === 1) t += ' on 1 image only (spread unknown; not a measure of the model, label more images)';
+  else if (typeof v.images === 'number') t += ` over ${v.images} images`;
   if (typeof v.baselineIou === 'number' && Number.isFinite(v.baselineIou)) t += ` (baseline ${v.baselineIou.toFixed(3)}${v.meanIou <= v.baselineIou ? ': no better than calling every pixel one class' : ''})`;
   return t;
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError } from '../api/errors';
 import { EventHub } from '../api/events';
-import { DEFAULT_TRAIN_BUDGET_S, EXPORT_FORMAT_NAMES, IMAGE_STATUSES, IMPORT_FORMAT_NAMES } from '../api/types';
+import { DEFAULT_TRAIN_BUDGET_S, EXPORT_FORMAT_NAMES, EXPORT_META_FILE, IMAGE_STATUSES, IMPORT_FORMAT_NAMES } from '../api/types';
 import type {
   DatasetExportFormat,
   DatasetExportOptions,
@@ -19,10 +19,12 @@ import type {
   TrainingFinishEvent,
   TrainingProgressEvent,
 } from '../api/types';
+import { acceptLatestProposals, hasHumanMask } from '../services/accept-proposals';
 import { createServices } from '../services/create-services';
 import { trainLiveProject } from '../services/live-service';
-import { IMAGE_SORTS, labelStates, trainResult, valIouText, labelStateText, parseIgnoreValue, parseStatus, parseValueMap, sortImages, valueLines, type ImageSort } from './cli-labels';
+import { IMAGE_SORTS, labelStates, modelVersionsText, trainResult, valIouText, labelStateText, parseIgnoreValue, parseStatus, parseValueMap, sortImages, valueLines, type ImageSort } from './cli-labels';
 import { APP_VERSION, defaultDataDir } from './data-dir';
+import { nothingExportedHint } from './export-hint';
 import { EXIT } from './exit-codes';
 import { termSafe } from './term-safe';
 import { ProgressBar } from './progress-bar';
@@ -211,10 +213,13 @@ Exit status: 0 all imported (duplicates skipped), 3 some files were skipped.`,
 Writes to a temporary folder and renames it into place on success: a failed or
 cancelled export leaves nothing half-written.
   --format F           ${EXPORT_FORMAT_NAMES.join(' | ')}
+  --source S           masks (default: your masks) | predictions (each image's latest model
+                       proposal instead; the model versions go to ${EXPORT_META_FILE})
   --split T,V[,S]      train/val/test fractions (e.g. 0.8,0.1,0.1); with --seed N (default 0)
   --status LIST        only images with these statuses (e.g. done,reviewed)
   --images MODE        copy | link | none (default copy)
   --coco-encoding E    auto | polygon | rle (default auto: RLE only where a polygon would lose pixels)
+  --voc-layout L       flat | vocdevkit (default flat; vocdevkit: VOCdevkit/VOC2012/..., torchvision's root)
   --index-bits 8|16    bit depth of index-mask PNGs
   --include-unannotated  also export images without a mask (as empty)
   --overwrite          replace an existing non-empty out-dir
@@ -225,11 +230,13 @@ Exit status: 0 everything selected was exported, 3 some images or instances were
     options: {
       ...COMMON_HELP,
       format: { type: 'string' },
+      source: { type: 'string' },
       split: { type: 'string' },
       seed: { type: 'string' },
       status: { type: 'string' },
       images: { type: 'string' },
       'coco-encoding': { type: 'string' },
+      'voc-layout': { type: 'string' },
       'index-bits': { type: 'string' },
       'include-unannotated': { type: 'boolean' },
       overwrite: { type: 'boolean' },
@@ -242,6 +249,10 @@ Exit status: 0 everything selected was exported, 3 some images or instances were
       const format = v.format as DatasetExportFormat;
       if (!(EXPORT_FORMAT_NAMES as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMAT_NAMES.join(', ')}`);
       const opts: DatasetExportOptions = { format, outDir: path.resolve(out) };
+      if (v.source !== undefined) {
+        if (v.source !== 'masks' && v.source !== 'predictions') throw new UsageError('--source must be masks or predictions');
+        opts.source = v.source;
+      }
       if (typeof v.split === 'string') {
         const parts = v.split.split(',').map(Number);
         if (parts.length < 2 || parts.length > 3 || parts.some((x) => !Number.isFinite(x) || x < 0)) throw new UsageError('--split takes 2 or 3 non-negative numbers, e.g. 0.8,0.1,0.1');
@@ -262,6 +273,10 @@ Exit status: 0 everything selected was exported, 3 some images or instances were
       if (v['coco-encoding'] !== undefined) {
         if (!['auto', 'polygon', 'rle'].includes(v['coco-encoding'] as string)) throw new UsageError('--coco-encoding must be auto, polygon or rle');
         opts.coco = { encoding: v['coco-encoding'] as 'auto' | 'polygon' | 'rle' };
+      }
+      if (v['voc-layout'] !== undefined) {
+        if (v['voc-layout'] !== 'flat' && v['voc-layout'] !== 'vocdevkit') throw new UsageError('--voc-layout must be flat or vocdevkit');
+        opts.voc = { layout: v['voc-layout'] };
       }
       if (v['index-bits'] !== undefined) {
         if (v['index-bits'] !== '8' && v['index-bits'] !== '16') throw new UsageError('--index-bits must be 8 or 16');
@@ -286,9 +301,16 @@ Exit status: 0 everything selected was exported, 3 some images or instances were
         if (v.json) console.log(JSON.stringify(report, null, 2));
         else {
           console.log(`Exported ${report.images} images, ${report.instances} instances (${format}) to ${report.outDir} in ${(report.durationMs / 1000).toFixed(1)} s.`);
+          if (report.modelVersions) console.log(`  model proposals, not masks: ${termSafe(modelVersionsText(report.modelVersions))}`);
           for (const [split, n] of Object.entries(report.splits)) console.log(`  ${split.padEnd(6)} ${n.images} images, ${n.instances} instances`);
           if (report.coco) console.log(`  COCO: ${report.coco.polygon} polygons, ${report.coco.rle} RLE`);
           for (const i of report.issues.slice(0, 50)) console.log(`  ${i.action.padEnd(8)} ${termSafe(i.file)}${i.entry ? ` ${termSafe(i.entry)}` : ''}: ${termSafe(i.message)}`);
+        }
+        if (report.images === 0) {
+          // say why nothing was exported (no masks yet, a --status that matches nothing, no images)
+          const hint = nothingExportedHint((await s.impl.projects.get(project.id)).statusCounts, opts);
+          console.error(hint.message);
+          return hint.exit;
         }
         return report.skippedImages > 0 || report.issues.some((i) => i.action === 'skipped') ? EXIT.PARTIAL : EXIT.OK;
       } finally {
@@ -361,10 +383,11 @@ With --apply everything is written in one transaction, or nothing.
           for (const u of plan.unmatched.slice(0, 20)) console.log(`  unmatched ${termSafe(u.name)} (${u.reason})`);
           for (const i of plan.issues.slice(0, 50)) console.log(`  ${i.action.padEnd(8)} ${termSafe(i.file)}${i.entry ? ` ${termSafe(i.entry)}` : ''}: ${termSafe(i.message)}`);
           if (result) console.log(`Wrote ${result.images} masks, ${result.instances} instances in one transaction${status ? `; ${ids.length} images marked ${status}` : ''}.`);
-          else if (v.apply) console.log('Nothing was written: the dataset has a fatal problem (see above).');
+          else if (v.apply || !plan.ok) console.log('Nothing was written: the dataset has a fatal problem (see above).');
           else console.log('Nothing was written (dry run). Add --apply to import.');
         }
-        if (v.apply && !plan.ok) return EXIT.FAILED;
+        // a fatal problem fails the dry run too (scripts check a dataset with it before --apply)
+        if (!plan.ok) return EXIT.FAILED;
         // applied, but some entries or dataset images were skipped (--strict refused those above, writing nothing)
         return result && (plan.issues.some((i) => i.action === 'skipped') || plan.unmatched.length > 0) ? EXIT.PARTIAL : EXIT.OK;
       } finally {
@@ -425,7 +448,10 @@ new version becomes active only if its validation IoU is not worse than the acti
           if (e.name === 'training.onDidProgress') {
             const p = e.payload as TrainingProgressEvent;
             const frac = p.timeBudgetMs ? Math.max(p.step / p.maxSteps, p.elapsedMs / p.timeBudgetMs) : p.step / p.maxSteps;
-            bar.update(Math.round(frac * 1000), 1000, `step ${p.step} loss ${p.loss.toFixed(4)}${p.val && typeof p.val.meanIou === 'number' ? ` val IoU ${(p.val.meanIou as number).toFixed(3)}` : ''}`);
+            // a time-budgeted run: the time left, not the step limit, says how far it is
+            const byTime = p.timeBudgetMs != null && p.elapsedMs / p.timeBudgetMs >= p.step / p.maxSteps;
+            const left = byTime ? `${Math.max(0, Math.ceil((p.timeBudgetMs! - p.elapsedMs) / 1000))} s left, ` : '';
+            bar.update(Math.round(frac * 1000), 1000, `${left}step ${p.step}${byTime ? '' : `/${p.maxSteps}`} loss ${p.loss.toFixed(4)}${p.val && typeof p.val.meanIou === 'number' ? ` val IoU ${(p.val.meanIou as number).toFixed(3)}` : ''}`);
           } else if (e.name === 'training.onDidFinish') finish = e.payload as TrainingFinishEvent;
         });
         const stop = () => void s.impl.training.cancel(jobId);
@@ -504,10 +530,16 @@ STATUS is one of ${IMAGE_STATUSES.map((x) => x.replace(/_/g, '-')).join(', ')}.
   },
   prelabel: {
     summary: 'pre-label images with the active model (proposals are kept apart from your masks)',
-    usage: `maskwright prelabel <project-dir> [--images 1,2,3] [--json]
+    usage: `maskwright prelabel <project-dir> [--images 1,2,3] [--include-masked] [--accept] [--json]
 
-Without --images, pre-labels every unlabeled image. Proposals never overwrite masks.`,
-    options: { ...COMMON_HELP, images: { type: 'string' }, json: { type: 'boolean' } },
+Without --images, pre-labels every unlabeled image. Proposals are kept apart from masks.
+  --images LIST      these image ids
+  --include-masked   also pre-label images that already have a human mask (skipped by default)
+  --accept           make each new proposal the image's mask (status in-progress, one undo step
+                     in the editor), only on images without labelled pixels: a human mask is
+                     never overwritten; export them with: export --source masks
+  --json             the result as JSON`,
+    options: { ...COMMON_HELP, images: { type: 'string' }, 'include-masked': { type: 'boolean' }, accept: { type: 'boolean' }, json: { type: 'boolean' } },
     async run(v, pos) {
       const dir = pos[0];
       if (!dir || pos.length > 1) throw new UsageError('prelabel takes exactly one project folder');
@@ -519,6 +551,23 @@ Without --images, pre-labels every unlabeled image. Proposals never overwrite ma
       const s = services();
       try {
         const project = await s.impl.projects.open({ dir: path.resolve(dir) });
+        const store = s.registry.get(project.id);
+        let ids = imageIds ?? store.images.queue('sequential', 1_000_000).map((r) => r.id);
+        for (const id of ids) if (!store.images.get(id)) throw new AppError('not-found', `Image ${id} is not in this project.`);
+        // images with a human mask are skipped unless asked for (their proposal would only be noise to review)
+        const masked = v['include-masked'] ? [] : ids.filter((id) => hasHumanMask(store, id));
+        if (masked.length) {
+          const m = new Set(masked);
+          ids = ids.filter((id) => !m.has(id));
+        }
+        const skippedLine = masked.length
+          ? `Skipped ${masked.length} image${masked.length === 1 ? '' : 's'} that already ${masked.length === 1 ? 'has' : 'have'} a human mask (--include-masked to pre-label them too).`
+          : null;
+        if (ids.length === 0) {
+          if (v.json) console.log(JSON.stringify({ done: 0, failed: 0, cancelled: false, errors: [], skippedMasked: masked }, null, 2));
+          else console.log(`Nothing to pre-label${imageIds ? '' : ' (no unlabeled images)'}.${skippedLine ? ` ${skippedLine}` : ''}`);
+          return EXIT.OK;
+        }
         const bar = new ProgressBar('Pre-labeling');
         let finish: PrelabelFinishEvent | null = null;
         const off = s.hub.subscribe((e) => {
@@ -527,7 +576,7 @@ Without --images, pre-labels every unlabeled image. Proposals never overwrite ma
             bar.update(p.done, p.total, p.imageId ? `image ${p.imageId}` : '');
           } else if (e.name === 'predictions.onDidFinish') finish = e.payload as PrelabelFinishEvent;
         });
-        const { jobId } = await s.impl.predictions.prelabel(project.id, imageIds ? { imageIds } : { unlabeled: true });
+        const { jobId } = await s.impl.predictions.prelabel(project.id, { imageIds: ids });
         const stop = () => void s.impl.predictions.cancel(jobId);
         process.once('SIGINT', stop);
         await s.waitForJob(jobId);
@@ -535,12 +584,21 @@ Without --images, pre-labels every unlabeled image. Proposals never overwrite ma
         off();
         bar.finish();
         const f = finish as PrelabelFinishEvent | null;
-        if (v.json) console.log(JSON.stringify(f, null, 2));
+        const ok = !!f && !f.error && !f.cancelled;
+        const failed = new Set(f?.errors.map((e) => e.imageId) ?? []);
+        const accepted = ok && v.accept ? acceptLatestProposals(store, ids.filter((id) => !failed.has(id))) : null;
+        const version = store.models.active();
+        if (v.json) console.log(JSON.stringify({ ...f, modelVersionId: version?.id ?? null, skippedMasked: masked, ...(accepted ? { accepted } : {}) }, null, 2));
         else if (f && !f.error) {
-          console.log(`Pre-labeled ${f.done - f.failed} images${f.failed ? `, ${f.failed} failed` : ''}${f.cancelled ? ' (cancelled)' : ''}.`);
+          console.log(`Pre-labeled ${f.done - f.failed} images with model version ${version ? `${version.id} "${termSafe(version.name)}"` : '?'}${f.failed ? `, ${f.failed} failed` : ''}${f.cancelled ? ' (cancelled)' : ''}.`);
           for (const e of f.errors) console.log(`  image ${e.imageId}: ${e.message}`);
+          if (skippedLine) console.log(skippedLine);
+          if (accepted) {
+            console.log(`Accepted ${accepted.accepted.length} proposals as masks (status in-progress); ${accepted.skipped.length} left as proposals.`);
+            for (const sk of accepted.skipped.slice(0, 50)) console.log(`  image ${sk.imageId}: not accepted, ${sk.message}`);
+          }
         } else console.error(`Pre-labeling failed: ${f?.error ?? 'unknown error'}`);
-        return f && !f.error && !f.cancelled ? 0 : 1;
+        return ok ? 0 : 1;
       } finally {
         s.dispose();
       }

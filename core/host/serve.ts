@@ -36,6 +36,7 @@ export async function serve(opts: ServeOptions = {}): Promise<RunningServer> {
     mode: 'browser',
     version: APP_VERSION,
     emit: hub.emit,
+    browseFiles: true,
   });
   if (opts.projectDir) services.impl.projects.open({ dir: path.resolve(opts.projectDir) });
   const host = await startHttpHost({

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { AssetKind } from '../api/client';
 import type { ServiceImpl } from '../api/contract';
 import { AppError } from '../api/errors';
@@ -12,7 +14,9 @@ import { ProjectStore } from '../store/project-store';
 import { ContentCheckCache, previewFile, resolveImageFile, resolveInProject } from '../store/project-paths';
 import { writeFileAtomic } from './atomic-write';
 import { createDatasetService } from './dataset-service';
+import { defaultPlaces, listDirectory } from './file-browser';
 import { ImportJob } from './import-job';
+import { JobRegistry } from './job-registry';
 import { createLiveServices } from './live-service';
 import { createModelServices, versionInfo } from './model-service';
 import { ProjectRegistry } from './project-registry';
@@ -26,7 +30,12 @@ export interface ServiceDeps {
   emit: Emit;
   /** a native folder picker, where the host has one (Electron) */
   pickDirectory?: (title?: string) => Promise<string | null>;
+  /** browser mode: serve the in-page folder/file browser (app.listDirectory) */
+  browseFiles?: boolean;
 }
+
+/** where imports.upload stages dropped files inside a project (removed when their import ends) */
+export const UPLOADS_DIR = '.uploads';
 
 export interface Asset {
   /** absolute file to send */
@@ -51,6 +60,30 @@ export interface AppServices {
   dispose(): void;
 }
 
+/** staging folders of uploads whose import never ran (a closed tab, a crash): gone after a day */
+function sweepStaleUploads(projectDir: string, maxAgeMs = 24 * 60 * 60 * 1000): void {
+  const root = path.join(projectDir, UPLOADS_DIR);
+  let names: string[];
+  try {
+    names = fs.readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const p = path.join(root, n);
+    try {
+      if (Date.now() - fs.statSync(p).mtimeMs > maxAgeMs) fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+      /* in use or gone: the next upload tries again */
+    }
+  }
+}
+
+function isStagedUpload(projectDir: string, p: string): boolean {
+  const rel = path.relative(path.join(projectDir, UPLOADS_DIR), p);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) && !rel.includes(path.sep);
+}
+
 const BROWSER_NATIVE = new Set(['png', 'jpeg', 'webp']);
 const PREVIEW_MAX_PX = 4096;
 
@@ -58,7 +91,7 @@ const PREVIEW_MAX_PX = 4096;
 export function createServices(deps: ServiceDeps): AppServices {
   const recent = new RecentProjects(deps.dataDir);
   const registry = new ProjectRegistry(recent);
-  const jobs = new Map<string, { job: ImportJob; done: Promise<ImportReport> }>();
+  const jobs = new JobRegistry();
   let compute: Promise<ComputeInfo> | undefined;
   const contentChecks = new ContentCheckCache();
 
@@ -70,7 +103,7 @@ export function createServices(deps: ServiceDeps): AppServices {
     }
   };
 
-  const modelServices = createModelServices(registry, deps.emit, notifyProject);
+  const modelServices = createModelServices(registry, deps.emit, notifyProject, jobs);
   const liveServices = createLiveServices(registry, deps.emit, notifyProject, versionInfo);
 
   const impl: ServiceImpl = {
@@ -81,11 +114,16 @@ export function createServices(deps: ServiceDeps): AppServices {
         platform: process.platform,
         dataDir: deps.dataDir,
         canPickDirectory: !!deps.pickDirectory,
+        canBrowseFiles: !!deps.browseFiles,
       }),
       compute: () => (compute ??= detectCompute()),
       pickDirectory: async ({ title }) => {
         if (!deps.pickDirectory) throw new AppError('not-available', 'Folder dialogs exist only in the desktop app; type the path instead.');
         return deps.pickDirectory(title);
+      },
+      listDirectory: (req) => {
+        if (!deps.browseFiles) throw new AppError('not-available', 'The in-page file browser exists only in browser mode; the desktop app uses the system dialogs.');
+        return listDirectory(req, defaultPlaces(recent.list().map((r) => r.dir)));
       },
     },
     projects: {
@@ -209,7 +247,7 @@ export function createServices(deps: ServiceDeps): AppServices {
         return { version };
       },
     },
-    datasets: createDatasetService(registry, deps.emit, notifyProject),
+    datasets: createDatasetService(registry, deps.emit, notifyProject, jobs),
     models: modelServices.models,
     training: modelServices.training,
     predictions: modelServices.predictions,
@@ -221,21 +259,46 @@ export function createServices(deps: ServiceDeps): AppServices {
           deps.emit(name, payload);
           if (name === 'imports.onDidFinish') notifyProject(pid);
         });
-        const done = job.run();
-        jobs.set(job.id, { job, done });
-        done.catch(() => undefined);
+        const { done } = jobs.start(
+          'import',
+          pid,
+          (signal) => {
+            signal.addEventListener('abort', () => job.cancel(), { once: true });
+            return job.run();
+          },
+          job.id,
+        );
+        // files dropped on the page were staged by imports.upload: gone once copied (or skipped)
+        const staged = opts.paths.filter((p) => isStagedUpload(store.dir, p));
+        const cleanUp = () => {
+          for (const p of staged) fs.rmSync(p, { recursive: true, force: true });
+        };
+        done.then(cleanUp, cleanUp);
         return { jobId: job.id };
       },
-      cancel: (jobId) => {
-        const j = jobs.get(jobId);
-        if (!j || j.job.report) return false;
-        j.job.cancel();
-        return true;
+      upload: async (pid, { uploadId, files }) => {
+        const store = registry.get(pid);
+        if (!uploadId) sweepStaleUploads(store.dir);
+        const id = uploadId ?? randomUUID();
+        const dir = path.join(store.dir, UPLOADS_DIR, id);
+        for (const f of files) {
+          const file = path.resolve(dir, ...f.name.split('/'));
+          if (!file.startsWith(dir + path.sep)) throw new AppError('invalid-argument', `Bad file name ${JSON.stringify(f.name)}.`);
+          await fs.promises.mkdir(path.dirname(file), { recursive: true });
+          await fs.promises.writeFile(file, f.bytes, { flag: 'wx' }).catch((e: unknown) => {
+            if ((e as { code?: string }).code === 'EEXIST') throw new AppError('already-exists', `${f.name} was sent twice in one upload.`);
+            throw e;
+          });
+        }
+        return { uploadId: id, dir, files: files.length };
       },
-      report: (jobId) => {
-        const j = jobs.get(jobId);
-        if (!j) throw new AppError('not-found', 'No such import job.');
-        return j.job.report;
+      cancel: (jobId) => jobs.cancel(jobId, 'import'),
+      report: (jobId) => jobs.result<ImportReport>(jobId, 'import') ?? null,
+    },
+    jobs: {
+      list: (pid) => {
+        registry.get(pid);
+        return jobs.list(pid);
       },
     },
   };
@@ -271,16 +334,16 @@ export function createServices(deps: ServiceDeps): AppServices {
         store.close();
       }
     },
-    waitForImport(jobId) {
-      const j = jobs.get(jobId);
-      if (!j) return Promise.reject(new AppError('not-found', 'No such import job.'));
-      return j.done;
+    async waitForImport(jobId) {
+      if (!jobs.isRunning(jobId)) jobs.result(jobId, 'import'); // unknown ids are not-found
+      await jobs.wait(jobId);
+      return jobs.result<ImportReport>(jobId, 'import')!;
     },
-    waitForJob: (jobId) => modelServices.waitFor(jobId),
+    waitForJob: (jobId) => jobs.wait(jobId),
     dispose() {
+      jobs.cancelAll();
       void liveServices.disposeAll();
       modelServices.cancelAll();
-      for (const j of jobs.values()) j.job.cancel();
       registry.closeAll();
     },
   };

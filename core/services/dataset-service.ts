@@ -7,39 +7,37 @@ import type { DatasetImportPlan } from '../api/types';
 import { applyImport, exportDataset, planImport } from '../formats';
 import type { ExportOptions, ImportPlan } from '../formats';
 import type { ProjectRegistry } from './project-registry';
+import { JobRegistry } from './job-registry';
 
 const PLAN_TTL_MS = 30 * 60_000;
 
-export function createDatasetService(registry: ProjectRegistry, emit: Emit, notifyProject: (pid: string) => void): ServiceImpl['datasets'] {
-  const running = new Map<string, AbortController>();
+export function createDatasetService(registry: ProjectRegistry, emit: Emit, notifyProject: (pid: string) => void, jobs: JobRegistry = new JobRegistry()): ServiceImpl['datasets'] {
   const plans = new Map<string, { projectId: string; plan: ImportPlan; at: number }>();
 
   return {
     async export(pid, jobId, opts) {
       const store = registry.get(pid);
-      if (running.has(jobId)) throw new AppError('conflict', 'An export with this job id is already running.');
-      const ac = new AbortController();
-      running.set(jobId, ac);
-      try {
-        const { classRemap, ...rest } = opts;
-        const options: ExportOptions = {
-          ...rest,
-          ...(classRemap ? { classRemap: Object.fromEntries(Object.entries(classRemap).map(([k, v]) => [Number(k), v])) } : {}),
-        };
-        const report = await exportDataset(store, options, {
-          signal: ac.signal,
-          onProgress: (p) => emit('datasets.onDidProgress', { jobId, projectId: pid, done: p.done, total: p.total, current: p.current }),
-        });
-        return { ...report, issues: report.issues };
-      } finally {
-        running.delete(jobId);
-      }
+      if (jobs.isRunning(jobId)) throw new AppError('conflict', 'An export with this job id is already running.');
+      const { classRemap, ...rest } = opts;
+      const options: ExportOptions = {
+        ...rest,
+        ...(classRemap ? { classRemap: Object.fromEntries(Object.entries(classRemap).map(([k, v]) => [Number(k), v])) } : {}),
+      };
+      const { done } = jobs.start(
+        'export',
+        pid,
+        (signal) =>
+          exportDataset(store, options, {
+            signal,
+            onProgress: (p) => emit('datasets.onDidProgress', { jobId, projectId: pid, done: p.done, total: p.total, current: p.current }),
+          }),
+        jobId,
+      );
+      const report = await done;
+      return { ...report, issues: report.issues };
     },
     cancel(jobId) {
-      const ac = running.get(jobId);
-      if (!ac) return false;
-      ac.abort();
-      return true;
+      return jobs.cancel(jobId, 'export');
     },
     async planImport(pid, req) {
       const store = registry.get(pid);

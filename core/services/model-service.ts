@@ -3,7 +3,6 @@
  * Training and pre-labelling run in the ML worker thread (core/ml TrainingJob, PredictionJob);
  * each proposal is stored apart from the person's masks; cancellation stops between images.
  */
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ServiceImpl } from '../api/contract';
@@ -19,6 +18,7 @@ import { resolveImageFile } from '../store/project-paths';
 import type { ProjectStore } from '../store/project-store';
 import type * as TrainingServiceModule from './training-service';
 import type { ProjectRegistry } from './project-registry';
+import { JobRegistry } from './job-registry';
 
 type MlModule = typeof MlIndex;
 let ml: Promise<MlModule> | undefined;
@@ -51,8 +51,7 @@ export function versionInfo(v: ModelVersionRecord, repo: ModelRepo): ModelVersio
 /** the refine worker's version id when no click model exists (zero-training graph cut) */
 const ZERO_SHOT = -1;
 
-export function createModelServices(registry: ProjectRegistry, emit: Emit, notifyProject: (pid: string) => void): ModelServices {
-  const jobs = new Map<string, { ac: AbortController; done: Promise<void> }>();
+export function createModelServices(registry: ProjectRegistry, emit: Emit, notifyProject: (pid: string) => void, jobs: JobRegistry = new JobRegistry()): ModelServices {
 
   /** the run in progress per project (one at a time: the CPU is shared anyway) */
   const training = new Map<string, TrainingStatus>();
@@ -63,11 +62,9 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
     refiners.delete(pid);
   };
 
-  const startJob = (run: (ac: AbortController, jobId: string) => Promise<void>): { jobId: string } => {
-    const jobId = randomUUID();
-    const ac = new AbortController();
-    const done = run(ac, jobId).finally(() => jobs.delete(jobId));
-    jobs.set(jobId, { ac, done });
+  const startJob = (kind: 'training' | 'prelabel', pid: string, run: (ac: { signal: AbortSignal }, jobId: string) => Promise<void>): { jobId: string } => {
+    const { jobId, done } = jobs.start(kind, pid, (signal, id) => run({ signal }, id));
+    done.catch(() => undefined); // each run reports its own failure as a finish event
     return { jobId };
   };
 
@@ -75,7 +72,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
     const store = registry.get(pid);
     const running = training.get(pid);
     if (running) throw new AppError('conflict', `A training run is already in progress (${running.auto ? 'automatic' : 'started'} at ${running.startedAt.slice(11, 19)}); cancel it or wait for it to finish.`);
-    return startJob(async (ac, jobId) => {
+    return startJob('training', pid, async (ac, jobId) => {
       const status: TrainingStatus = { jobId, interactive: Boolean(opts.interactive), auto, startedAt: new Date().toISOString(), progress: [] };
       training.set(pid, status);
       emit('training.onDidStart', { jobId, projectId: pid, interactive: status.interactive, auto, startedAt: status.startedAt });
@@ -226,10 +223,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
         return startTraining(pid, opts, false);
       },
       cancel(jobId) {
-        const j = jobs.get(jobId);
-        if (!j) return false;
-        j.ac.abort();
-        return true;
+        return jobs.cancel(jobId, 'training');
       },
       status(pid) {
         registry.get(pid);
@@ -260,7 +254,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
         const ids = imageIds ?? (unlabeled ? allUnlabeled(store) : null);
         if (!ids || ids.length === 0) throw new AppError('invalid-argument', 'Nothing to pre-label: give image ids, or ask for the unlabeled images.');
         for (const id of ids) if (!store.images.get(id)) throw new AppError('not-found', `Image ${id} is not in this project.`);
-        return startJob(async (ac, jobId) => {
+        return startJob('prelabel', pid, async (ac, jobId) => {
           const finish: PrelabelFinishEvent = { jobId, projectId: pid, done: 0, failed: 0, cancelled: false, errors: [] };
           try {
             const m = await loadMl();
@@ -296,10 +290,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
         });
       },
       cancel(jobId) {
-        const j = jobs.get(jobId);
-        if (!j) return false;
-        j.ac.abort();
-        return true;
+        return jobs.cancel(jobId, 'prelabel');
       },
       latest(pid, iid) {
         const p = registry.get(pid).predictions.latest(iid);
@@ -356,7 +347,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
     },
 
     async waitFor(jobId) {
-      await jobs.get(jobId)?.done;
+      await jobs.wait(jobId);
     },
     afterImagesFinished(pid, imageIds) {
       const store = registry.get(pid);
@@ -364,7 +355,7 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
       maybeAutoTrain(pid);
     },
     cancelAll() {
-      for (const j of jobs.values()) j.ac.abort();
+      for (const j of jobs.list()) if (j.kind === 'training' || j.kind === 'prelabel') jobs.cancel(j.jobId);
       for (const pid of [...refiners.keys()]) closeRefiner(pid);
     },
   };

@@ -1,16 +1,9 @@
 import type Database from 'better-sqlite3';
+import type { PredictionInfo } from '../api/types';
 
-export interface StoredPrediction {
-  id: number;
+/** a stored proposal: what the API returns (core/api PredictionInfo) plus the image it belongs to */
+export interface StoredPrediction extends PredictionInfo {
   imageId: number;
-  modelVersionId: number | null;
-  /** core/mask label-map blob (instances with source 'model' and a score) */
-  labelMap: Uint8Array;
-  /** per-pixel confidence 0..255, row-major, or null */
-  confidence: Uint8Array | null;
-  uncertainty: number | null;
-  state: 'proposed' | 'accepted' | 'rejected' | 'partial';
-  createdAt: string;
 }
 
 export interface PredictionOutcomeRow {
@@ -56,6 +49,11 @@ export class PredictionRepo {
       state: r.state,
       createdAt: r.created_at,
     };
+  }
+
+  /** ids of images that have at least one proposal */
+  imageIds(): number[] {
+    return (this.db.prepare('SELECT DISTINCT image_id FROM prediction ORDER BY image_id').all() as { image_id: number }[]).map((r) => r.image_id);
   }
 
   exists(id: number): boolean {

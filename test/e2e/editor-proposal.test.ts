@@ -135,6 +135,8 @@ describe.skipIf(skipReason !== '')(`browser mode: model proposals in the editor$
     await page.locator('[data-editor-root]').focus();
     await page.keyboard.press('u');
     await expect.poll(async () => (await state()).heatmap).toBe(true);
+    // with a legend: how sure the model is, from clear to red
+    expect(await page.getByTestId('heatmap-legend').textContent()).toMatch(/100 % sure.*70 %.*≤ 40 %/);
     await page.screenshot({ path: path.join(SHOTS, 'editor-proposal-threshold-heatmap.png') });
     await page.keyboard.press('u');
     s = await state();

@@ -94,6 +94,8 @@ describe.skipIf(skipReason !== '')(`browser mode: the model panel${skipReason ? 
     await page.locator('[data-testid="chart-loss"] canvas').first().waitFor();
     await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points')), { timeout: 180_000, interval: 500 }).toBeGreaterThanOrEqual(3);
     await expect.poll(() => page.getByTestId('status-training').textContent()).toMatch(/Training \d+%/);
+    // the limit that ends the run is what the line counts: time left, or steps of the step limit
+    expect(await page.getByTestId('train-progress-text').textContent()).toMatch(/^\d+% · (.+ left|estimating time left…|step \d+\/30( · .+ left)?)$/);
     await shot('training');
 
     // closing and reopening the panel mid-run rebuilds the curve (training.status)
@@ -113,7 +115,10 @@ describe.skipIf(skipReason !== '')(`browser mode: the model panel${skipReason ? 
     expect(log).toMatch(/Started training/);
     expect(log).toMatch(/Validation at step \d+: IoU/);
     expect(log).toMatch(/activated — no model was active/);
-    await expect.poll(async () => Number(await page.getByTestId('chart-val').getAttribute('data-points'))).toBeGreaterThanOrEqual(1);
+    // validated at every 20 % of the run: at least 5 points even on a 30-step run
+    await expect.poll(async () => Number(await page.getByTestId('chart-val').getAttribute('data-points'))).toBeGreaterThanOrEqual(5);
+    // and the result in words: usable, or too weak to use
+    await expect.poll(() => page.getByTestId('train-verdict').textContent()).toMatch(/^Result: val IoU \d\.\d\d.*(good enough to pre-label|too weak to use|no better than the trivial baseline)/);
     expect(await page.getByTestId('train-perclass').textContent()).toMatch(/Nucleus/);
     await shot('finished');
 

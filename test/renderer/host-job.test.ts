@@ -137,4 +137,37 @@ describe('HostJob (ImportJob)', () => {
     expect(job.phase).toBe('finished');
     expect(job.cancelling).toBe(false);
   });
+
+  it('adopt() follows a running job of its own kind and project from jobs.list, and ends it if it finished meanwhile', async () => {
+    const f = fakeClient();
+    const job = new ImportJob(f.client, 'p');
+    job.connect();
+    const startedAt = new Date(Date.now() - 5000).toISOString();
+    job.adopt([
+      { jobId: 'x', kind: 'prelabel', projectId: 'p', startedAt },
+      { jobId: 'y', kind: 'import', projectId: 'other', startedAt },
+    ]);
+    expect(job.phase).toBe('idle'); // neither is ours
+    job.adopt([{ jobId: 'z', kind: 'import', projectId: 'p', startedAt }]);
+    expect(job.phase).toBe('running');
+    expect(job.jobId).toBe('z');
+    expect(job['elapsedMs']).toBeGreaterThanOrEqual(4000); // counted from the host's start, not from the adoption
+    f.fire('imports.onDidProgress', progress('z', 3));
+    expect(job.progress?.done).toBe(3);
+    // a running job is not replaced by another listed one
+    job.adopt([{ jobId: 'w', kind: 'import', projectId: 'p', startedAt }]);
+    expect(job.jobId).toBe('z');
+    f.fire('imports.onDidFinish', report('z'));
+    expect(job.phase).toBe('finished');
+
+    // listed as running, but it ended before adopt() asked: the resync ends it
+    const g = fakeClient();
+    const late = new ImportJob(g.client, 'p');
+    late.connect();
+    g.reports.set('q', report('q', { imported: 2 }));
+    late.adopt([{ jobId: 'q', kind: 'import', projectId: 'p', startedAt }]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(late.phase).toBe('finished');
+    expect(late.report).toMatchObject({ imported: 2 });
+  });
 });

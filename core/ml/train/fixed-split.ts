@@ -12,6 +12,9 @@ export function splitHash(imageId: number): number {
   return (h >>> 0) / 4294967296;
 }
 
+/** from this many labelled images on, the validation split has at least two images */
+export const MIN_VAL_FROM = 5;
+
 /** The fixed validation split (see the module comment). */
 export function fixedSplit(imageIds: readonly number[], valFraction = 0.2): { train: number[]; val: number[] } {
   const ids = [...imageIds].sort((a, b) => a - b);
@@ -21,7 +24,9 @@ export function fixedSplit(imageIds: readonly number[], valFraction = 0.2): { tr
   // leaves fewer than half the expected count (1 of 20 happens), the lowest-hash others join, so
   // that a new version is not judged on one image. Those extras can change as images are added;
   // the active model may then have trained on one, which errs toward keeping it.
-  const want = Math.max(1, Math.floor((ids.length * valFraction) / 2));
+  // From MIN_VAL_FROM labelled images on, at least two validation images: one image gives a
+  // figure with no spread (issue 14: 0.74 on one image, 0.47 on the held-out rest).
+  const want = Math.max(ids.length >= MIN_VAL_FROM ? 2 : 1, Math.floor((ids.length * valFraction) / 2));
   if (val.length < want) {
     const inVal = new Set(val);
     const rest = ids.filter((id) => !inVal.has(id)).sort((a, b) => splitHash(a) - splitHash(b));

@@ -38,7 +38,10 @@ export interface TrainConfig {
   warmup: number;
   diceWeight: number;
   augment: AugmentOptions;
-  /** validate every this many steps (0: only at the end) */
+  /**
+   * validate every this many steps (0: only at the end); when > 0 a run also validates at least at
+   * each VAL_FRACTION of its length (time budget or steps, whichever ends it first)
+   */
   valEvery: number;
   /** evaluations without improvement before stopping early */
   patience: number;
@@ -85,6 +88,20 @@ export interface ValMetrics {
    * score (a model at or below it has learnt nothing useful)
    */
   baselineIou?: number;
+}
+
+/** a run validates at least at every 20 % of its length, so even a short run charts 5 points */
+export const VAL_FRACTION = 0.2;
+
+/**
+ * Which VAL_FRACTION mark of the run has been reached (0 before the first): the run's progress is
+ * its step count against maxSteps or its training time against the time budget, whichever is
+ * further along.
+ */
+export function valMark(step: number, trainMs: number, maxSteps: number, timeBudgetMs?: number): number {
+  const f = Math.max(step / maxSteps, timeBudgetMs ? trainMs / timeBudgetMs : 0);
+  // (a little slack so 5 x 0.2 reaches mark 5)
+  return Math.floor(Math.min(1, f) / VAL_FRACTION + 1e-9);
 }
 
 export interface TrainProgress {
@@ -319,6 +336,8 @@ export async function train(config: TrainConfig, data: TrainData, hooks: TrainHo
   const every = Math.max(1, hooks.progressEvery ?? 1);
   const budget = config.timeBudgetMs;
   const progressOf = () => Math.max(step / config.maxSteps, budget ? trainMs / budget : 0);
+  /** the last VAL_FRACTION mark validated at */
+  let valMarkDone = 0;
 
   const validate = async (): Promise<ValMetrics | undefined> => {
     if (modelConfig.interactive) return valBatches.length ? evaluateInteractive(model, valBatches) : undefined;
@@ -379,7 +398,9 @@ export async function train(config: TrainConfig, data: TrainData, hooks: TrainHo
       const timeUp = budget != null && trainMs >= budget;
       const last = step >= config.maxSteps || timeUp;
       let val: ValMetrics | undefined;
-      if (leader && ((config.valEvery > 0 && step % config.valEvery === 0) || last)) {
+      const mark = valMark(step, trainMs, config.maxSteps, budget);
+      if (leader && ((config.valEvery > 0 && (step % config.valEvery === 0 || mark > valMarkDone)) || last)) {
+        valMarkDone = mark;
         val = await validate();
         if (val) {
           entry.val = val;

@@ -49,3 +49,19 @@ export function qualityOf(v: ModelVersionInfo | null | undefined): ModelQuality 
   if (!m.val && typeof m.valIou === 'number') return qualityOfVal({ meanIou: m.valIou });
   return qualityOfVal(m.val ?? null);
 }
+
+/**
+ * A training run's result in words, for the run panel: while it runs ("so far"), and once it has
+ * finished, whether the model is good enough to use or too weak (and why).
+ */
+export function runVerdict(val: Record<string, unknown> | null | undefined, finished: boolean): { tone: 'ok' | 'warn' | 'info'; text: string } {
+  const q = qualityOfVal(val);
+  if (q.iou === null) {
+    return finished
+      ? { tone: 'warn', text: 'Not validated: no images were held out to measure it. Mark more images done so some can be held out.' }
+      : { tone: 'info', text: 'Not validated yet.' };
+  }
+  if (!finished) return { tone: q.weak ? 'warn' : 'info', text: `So far: ${q.text}${q.weak ? ' — too weak to use yet' : ''}.` };
+  if (q.weak) return { tone: 'warn', text: `Result: ${q.text}. ${q.warning}` };
+  return { tone: 'ok', text: `Result: ${q.text} — good enough to pre-label with; check its proposals as you review.` };
+}

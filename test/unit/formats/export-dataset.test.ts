@@ -155,7 +155,10 @@ describe('filters, classes and reports', () => {
     await exportDataset(store, { format: 'yolo-seg', outDir: path.join(tmp, 'y'), images: 'none' });
     const lines = fs.readFileSync(path.join(tmp, 'y', 'labels', 'im0.txt'), 'utf8').trim().split('\n');
     expect(lines.map((l) => l.split(' ')[0])).toEqual(['0', '1', '2']);
-    expect(lines[0]).toBe('0 0.3 0.125 0.3 0.625 0.05 0.625 0.05 0.125');
+    // pixels x 1..5, y 2..9 as a polygon through their centres ((x + 0.5) / W), clockwise from the top left
+    expect(lines[0]).toBe('0 0.075 0.15625 0.275 0.15625 0.275 0.59375 0.075 0.59375');
+    // the one-pixel instance: its centre three times (Ultralytics reads lines of <= 6 numbers as boxes)
+    expect(lines[2]).toBe('2 0.925 0.90625 0.925 0.90625 0.925 0.90625');
     await exportDataset(store, { format: 'labelme', outDir: path.join(tmp, 'l'), images: 'none' });
     const doc = readJson(path.join(tmp, 'l', 'im0.json'));
     // no copy: imagePath leads from the JSON to the image where it lives

@@ -3,21 +3,33 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { probeImage } from '../../../core/imaging';
+import { labelComponents } from '../../../core/mask/components';
 import { LabelMap } from '../../../core/mask/label-map';
 import { ProjectStore, type NewImage } from '../../../core/store';
-import { FRUITS_DIR } from '../../helpers/paths';
+import { DSB_DIR, FRUITS_DIR } from '../../helpers/paths';
 
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `mw-formats-${prefix}-`));
 }
 
 let fruitsRowsCache: Promise<NewImage[]> | null = null;
+let dsbRowsCache: Promise<NewImage[]> | null = null;
 
 /** Image rows for the fruits-nuts images, referenced in place (probed once per test file). */
 export function fruitsRows(): Promise<NewImage[]> {
-  fruitsRowsCache ??= (async () => {
-    const dir = path.join(FRUITS_DIR, 'images');
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  fruitsRowsCache ??= datasetRows(path.join(FRUITS_DIR, 'images'), '.jpg');
+  return fruitsRowsCache;
+}
+
+/** Image rows for the dsb2018 nuclei images, referenced in place (probed once per test file). */
+export function dsbRows(): Promise<NewImage[]> {
+  dsbRowsCache ??= datasetRows(path.join(DSB_DIR, 'images'), '.png');
+  return dsbRowsCache;
+}
+
+function datasetRows(dir: string, ext: string): Promise<NewImage[]> {
+  return (async () => {
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith(ext)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     const rows: NewImage[] = [];
     for (const f of files) {
       const p = path.join(dir, f);
@@ -39,7 +51,6 @@ export function fruitsRows(): Promise<NewImage[]> {
     }
     return rows;
   })();
-  return fruitsRowsCache;
 }
 
 /** A fresh project in `dir` holding `rows`. */
@@ -89,9 +100,29 @@ export interface MaskDiff {
   totalPixels: number;
 }
 
-/** Compares two projects' masks image by image (ids pixel by pixel, classes by name). */
-export function compareProjects(a: ProjectStore, b: ProjectStore): MaskDiff {
+/**
+ * Each instance split into its 8-connected parts (instance order, then parts in raster order): what
+ * a format that has no grouping of parts (YOLO-seg, one polygon per line) gives back.
+ */
+export function splitParts(m: LabelMap): LabelMap {
+  const out = new LabelMap(m.width, m.height);
+  let next = 0;
+  for (const inst of m.instances()) {
+    const bin = new Uint8Array(m.ids.length);
+    for (let i = 0; i < bin.length; i++) if (m.ids[i] === inst.id) bin[i] = 1;
+    const c = labelComponents(bin, m.width, m.height, 8);
+    const base = next;
+    for (let k = 1; k <= c.count; k++) out.setInstance({ ...inst, id: base + k });
+    for (let i = 0; i < bin.length; i++) if (c.labels[i]) out.ids[i] = base + c.labels[i]!;
+    next += c.count;
+  }
+  return out;
+}
+
+/** Compares two projects' masks image by image (ids pixel by pixel, classes by name); `parts`: a's instances split into parts first. */
+export function compareProjects(a: ProjectStore, b: ProjectStore, opts: { parts?: boolean } = {}): MaskDiff {
   const ma = masksByName(a);
+  if (opts.parts) for (const [k, m] of ma) ma.set(k, splitParts(m));
   const mb = masksByName(b);
   const ca = new Map(a.classes.list().map((c) => [c.id, c.name]));
   const cb = new Map(b.classes.list().map((c) => [c.id, c.name]));

@@ -304,25 +304,39 @@ describe('YOLO-seg reader', () => {
     expect(parseYoloNames('nc: 2\n')).toBeNull();
   });
 
-  it('reads polygons and boxes; reports unknown classes, bad numbers and two-point polygons', async () => {
+  it("reads polygons and boxes with Ultralytics' rule; reports unknown classes, bad numbers (quoted) and clamped points", async () => {
     write('y/data.yaml', 'train: images/train\nval: images/train\nnames: [cat, dog]\n');
-    write(
-      'y/labels/train/a.txt',
-      ['0 0 0 0.5 0 0.5 0.5 0 0.5', '1 0.75 0.5 0.5 0.333333', '5 0 0 1 0 1 1', '0 0 0 x 1 1 1', '0 0.1 0.1 0.9 0.9 0.9 0.9', '1 -0.5 0 1 0 1 0.5'].join('\n'),
-    );
+    const lines = [
+      '0 0.0625 0.083333 0.4375 0.083333 0.4375 0.416667 0.0625 0.416667',
+      '1 0.75 0.5 0.5 0.333333',
+      '5 0 0 1 0 1 1',
+      '0 0 0 x 1 1 1',
+      '0 0 0 1e999 1 1 1',
+      '0 0.1 0.9 0.9 0.9 0.9 0.9',
+      '1 -0.5 0 1 0 1 0.5',
+      '1 0.5',
+    ];
+    write('y/labels/train/a.txt', lines.join('\n'));
+    write('y/labels/train/b.txt', '1 0.75 0.5 0.5 0.333333\n');
     const plan = await planImport(store, { format: 'yolo-seg', path: path.join(tmp, 'y') });
+    const rule = "smaller instances are drawn on top, as in Ultralytics' overlap masks";
     expect(plan.issues.map((i) => [i.code, i.action, i.entry, i.message])).toEqual([
-      ['degenerate-polygon', 'repaired', 'line 2', 'a box (cx cy w h), not a polygon: imported as a rectangle'],
       ['unknown-category', 'skipped', 'line 3', "class 5 is not in data.yaml's names (2 classes)"],
-      ['degenerate-polygon', 'skipped', 'line 4', 'coordinate 2 ("x") is not a number'],
-      ['degenerate-polygon', 'skipped', 'line 5', 'the polygon has 2 distinct points; at least 3 are needed'],
-      ['out-of-bounds', 'repaired', 'line 6', '1 point(s) outside 0..1: clipped'],
-      ['overlap', 'noted', 'line 1', 'overlaps line 6: 6 pixels go to the later one (later entries are drawn on top)'],
-      ['overlap', 'noted', 'line 2', 'overlaps line 6: 2 pixels go to the later one (later entries are drawn on top)'],
+      ['degenerate-polygon', 'skipped', 'line 4', 'coordinate 2 ("x") is not a finite number'],
+      ['degenerate-polygon', 'skipped', 'line 5', 'coordinate 2 ("1e999") is not a finite number'],
+      ['out-of-bounds', 'repaired', 'line 7', '1 coordinate(s) outside 0..1 (e.g. -0.5): clamped to the image'],
+      ['degenerate-polygon', 'skipped', 'line 8', 'the polygon has an odd number of coordinates (1)'],
+      ['overlap', 'noted', 'line 7', `overlaps line 1: 8 pixels go to the smaller one (${rule})`],
+      ['overlap', 'noted', 'line 7', `overlaps line 2: 3 pixels go to the smaller one (${rule})`],
+      ['degenerate-polygon', 'repaired', 'line 1', 'a box (cx cy w h), not a polygon: imported as a rectangle'],
     ]);
     applyImport(store, plan);
-    // line 1: a 4x3 box; line 2: the box x 4..8, y 2..4; line 6: a clipped triangle over both
-    expect(rows('a.jpg')).toEqual(['33333333', '11333333', '11112233', '00002222', '00000000', '00000000']);
+    // line 1: pixels x 0..3, y 0..2 (a polygon through their centres); line 2: in a file of polygons
+    // 4 numbers are a 2-point polygon (Ultralytics), here a diagonal whose resampled points round
+    // to (4, 2) too; line 6: a 2-point polygon is the row it draws; line 7 (clamped) is the largest,
+    // so under the others. In b.txt (boxes only) the box is a rectangle.
+    expect(rows('a.jpg')).toEqual(['11114444', '11112444', '11112244', '00000024', '00000000', '33333333']);
+    expect(rows('b.jpg')).toEqual(['00000000', '00000000', '00001111', '00001111', '00000000', '00000000']);
   });
 });
 

@@ -38,7 +38,8 @@ async function roundTrip(src: ProjectStore, dir: string, rows: Parameters<typeof
   const dst = projectWith(path.join(dir, 'dst'), rows);
   const plan = await planImport(dst, { format: c.importFormat, path: c.importPath(out) });
   applyImport(dst, plan);
-  const diff = compareProjects(src, dst);
+  // YOLO-seg has one polygon per line and no grouping: an instance of several parts comes back as one instance per part
+  const diff = compareProjects(src, dst, { parts: c.importFormat === 'yolo-seg' });
   dst.close();
   return { report, plan, diff };
 }

@@ -100,3 +100,23 @@ describe('terminal escaping', () => {
     expect(JSON.parse(out.join('\n')).items[0].fileName).toBe(name);
   });
 });
+
+describe('export with nothing to export (issue 15)', () => {
+  it('says why and exits PARTIAL (images without masks), FAILED with --strict or for a project without images', async () => {
+    const { proj, imgs } = await setup();
+    out.length = 0;
+    err.length = 0;
+    expect(await main(['export', proj, path.join(io.tmp, 'empty0'), '--format', 'coco'])).toBe(EXIT.FAILED);
+    expect(err.join('\n')).toMatch(/Nothing was exported: the project has no images yet/);
+    expect(await main(['import', proj, imgs])).toBe(EXIT.OK);
+    err.length = 0;
+    expect(await main(['export', proj, path.join(io.tmp, 'empty1'), '--format', 'coco'])).toBe(EXIT.PARTIAL);
+    expect(err.join('\n')).toMatch(/none of the 2 images have a mask yet \(2 unlabelled\).*--include-unannotated/);
+    expect(await main(['export', proj, path.join(io.tmp, 'empty2'), '--format', 'coco', '--strict'])).toBe(EXIT.FAILED);
+    err.length = 0;
+    expect(await main(['export', proj, path.join(io.tmp, 'empty3'), '--format', 'coco', '--status', 'done'])).toBe(EXIT.PARTIAL);
+    expect(err.join('\n')).toMatch(/no image has the status done \(the project's 2 images are: 2 unlabelled\)/);
+    // asked for the images without masks: exported, OK
+    expect(await main(['export', proj, path.join(io.tmp, 'empty4'), '--format', 'coco', '--include-unannotated'])).toBe(EXIT.OK);
+  });
+});

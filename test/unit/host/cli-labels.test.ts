@@ -189,7 +189,7 @@ describe('ls order', () => {
 describe('valIouText', () => {
   it('states the figure with its standard error, the number of images and the baseline', () => {
     expect(valIouText({ meanIou: 0.7342, iouSe: 0.0213, images: 12, baselineIou: 0.31 })).toBe('val IoU 0.734 ± 0.021 over 12 images (baseline 0.310)');
-    expect(valIouText({ meanIou: 0.5, iouSe: null, images: 1 })).toBe('val IoU 0.500 over 1 image');
+    expect(valIouText({ meanIou: 0.5, iouSe: null, images: 1 })).toBe('val IoU 0.500 on 1 image only (spread unknown; not a measure of the model, label more images)');
     expect(valIouText({ meanIou: 0.02, iouSe: 0.01, images: 3, baselineIou: 0.3 })).toMatch(/no better than calling every pixel one class/);
     expect(valIouText({ meanIou: 0.6 })).toBe('val IoU 0.600'); // versions trained before the spread was stored
     expect(valIouText(null)).toBe('no validation');

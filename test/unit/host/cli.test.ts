@@ -127,5 +127,10 @@ describe.skipIf(!hasFruits)(`${DATASETS_GROUP} maskwright datasets on fruits-nut
     expect(await main(['import-annotations', proj, bad, '--format', 'coco', '--apply'])).toBe(1);
     expect(out.join('\n') + err.join('\n')).toMatch(/JSON|truncated|parse/i);
     expect(await main(['export', proj, outDir, '--format', 'bogus'])).toBe(2);
+    // VOC in the VOCdevkit/VOC2012 layout torchvision's VOCSegmentation(root) expects
+    const vocDir = path.join(tmp, 'export-voc');
+    expect(await main(['export', proj, vocDir, '--format', 'voc', '--voc-layout', 'vocdevkit', '--images', 'none'])).toBe(0);
+    expect(fs.readdirSync(path.join(vocDir, 'VOCdevkit', 'VOC2012', 'ImageSets', 'Segmentation')).sort()).toEqual(['train.txt', 'trainval.txt', 'val.txt']);
+    expect(await main(['export', proj, path.join(tmp, 'x'), '--format', 'voc', '--voc-layout', 'devkit'])).toBe(2);
   });
 });

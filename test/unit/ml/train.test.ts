@@ -10,7 +10,7 @@ import { ClickRefiner, clicksToReach } from '../../../core/ml/infer/click-refine
 import { predictImage } from '../../../core/ml/infer/predict-image';
 import { toModelImage } from '../../../core/ml/model-image';
 import { NO_AUGMENT } from '../../../core/ml/train/augment';
-import { defaultTrainConfig, train } from '../../../core/ml/train/train';
+import { defaultTrainConfig, train, valMark } from '../../../core/ml/train/train';
 import type { TrainingSample } from '../../../core/ml/train/training-sample';
 import { blobSample, tinyConfig } from './ml-fixtures';
 
@@ -34,11 +34,31 @@ describe('train (wasm, 64x64)', () => {
     expect(events.length).toBe(80);
     expect(res.lossLast).toBeLessThan(res.lossFirst * 0.6);
     expect(res.val!.meanIou).toBeGreaterThan(0.6);
-    expect(res.history.filter((h) => h.val).map((h) => h.step)).toEqual([40, 80]);
+    // every 40 steps and at each 20 % of the run
+    expect(res.history.filter((h) => h.val).map((h) => h.step)).toEqual([16, 32, 40, 48, 64, 80]);
     const pred = await predictImage(res.model, res.modelConfig, { width: 96, height: 80, channels: 3, data: blobSample(4).image });
     expect(pred.classMap.some((v) => v === 1)).toBe(true);
     res.model.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a time-budgeted run validates at every 20 % of its budget (issue 15: a short run charts 5+ points)', async () => {
+    expect(valMark(0, 0, 2000, 10_000)).toBe(0);
+    expect(valMark(18, 1_999, 2000, 10_000)).toBe(0);
+    expect(valMark(18, 2_000, 2000, 10_000)).toBe(1);
+    expect(valMark(18, 9_999, 2000, 10_000)).toBe(4);
+    expect(valMark(18, 10_000, 2000, 10_000)).toBe(5);
+    expect(valMark(1000, 0, 2000)).toBe(2); // no budget: by steps
+    expect(valMark(3000, 0, 2000, 10_000)).toBe(5); // capped
+    const budget = 1200;
+    const res = await train(defaultTrainConfig(tinyConfig(), quick({ maxSteps: 100_000, valEvery: 100_000, timeBudgetMs: budget })), { train: [blobSample(1)], val: [blobSample(2)] });
+    expect(res.stoppedBy).toBe('time');
+    const valSteps = res.history.filter((h) => h.val).map((h) => h.step);
+    expect(valSteps.length).toBeGreaterThanOrEqual(5);
+    expect(valSteps.at(-1)).toBe(res.steps);
+    // spread over the run, not bunched at its end
+    expect(valSteps[0]!).toBeLessThanOrEqual(Math.ceil(res.steps * 0.35));
+    res.model.dispose();
   });
 
   it('trains a multi-class head and warns about a class without pixels', async () => {

@@ -78,6 +78,22 @@ describe('fixedSplit', () => {
     expect(fixedSplit([7], 0.2)).toEqual({ train: [7], val: [] });
     expect(fixedSplit([7, 8], 0.2).val.length).toBe(1);
   });
+
+  it('keeps at least two validation images from five labelled images on (a spread to show)', () => {
+    let oneImageBefore = 0;
+    for (let n = 5; n <= 12; n++) {
+      for (let start = 1; start <= 500; start += 25) {
+        const ids = Array.from({ length: n }, (_, i) => start + i);
+        const sp = fixedSplit(ids, 0.2);
+        expect(sp.val.length, `${n} images from ${start}`).toBeGreaterThanOrEqual(2);
+        expect(sp.train.length).toBeGreaterThanOrEqual(3);
+        if (ids.filter((id) => splitHash(id) < 0.2).length < 2) oneImageBefore++;
+      }
+    }
+    // the hash alone would often have left one validation image (or none)
+    expect(oneImageBefore).toBeGreaterThan(10);
+    expect(fixedSplit([1, 2, 3, 4], 0.2).val.length).toBe(1);
+  });
 });
 
 describe('trainProjectModel', () => {

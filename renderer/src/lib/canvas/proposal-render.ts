@@ -165,7 +165,7 @@ export class ProposalRender {
 }
 
 /** uncertainty 0..255 -> packed RGBA: transparent when certain, yellow, then orange to red */
-function heatRamp(): Uint32Array {
+export function heatRamp(): Uint32Array {
   const out = new Uint32Array(256);
   for (let u = 0; u < 256; u++) {
     const t = u / 255;
@@ -179,6 +179,22 @@ function heatRamp(): Uint32Array {
     out[u] = ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;
   }
   return out;
+}
+
+/**
+ * The heatmap's legend: a CSS gradient over the model's confidence from 100 % (left) to 40 %
+ * (right; the ramp is saturated below it), the same colours the canvas draws.
+ */
+export function heatLegendCss(stops = 7): string {
+  const ramp = heatRamp();
+  const parts: string[] = [];
+  for (let i = 0; i < stops; i++) {
+    const f = i / (stops - 1);
+    const u = Math.round(f * 0.6 * 255); // uncertainty 0 .. 0.6
+    const p = ramp[u]!;
+    parts.push(`rgb(${p & 255} ${(p >>> 8) & 255} ${(p >>> 16) & 255} / ${(((p >>> 24) & 255) / 255).toFixed(2)}) ${Math.round(f * 100)}%`);
+  }
+  return `linear-gradient(to right, ${parts.join(', ')})`;
 }
 
 /** packed 0xAABBGGRR -> css rgb(), mixed with `white` (0..1) of white so dashes read on dark images */

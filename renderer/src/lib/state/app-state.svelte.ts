@@ -15,6 +15,21 @@ export interface NewProjectInput {
   classNames: string[];
 }
 
+/** an open request for browser mode's folder/file picker (components/FileBrowser.svelte) */
+export interface PickRequest {
+  title: string;
+  /** 'dir' (default) or a file */
+  kind?: 'dir' | 'file';
+  /** files: only these extensions (lower case, no dot) */
+  extensions?: string[];
+  /** folders: offer a new folder name inside the one shown (not created: the caller does) */
+  allowNew?: boolean;
+  startDir?: string;
+  resolve: (path: string | null) => void;
+}
+
+export type PickOptions = Omit<PickRequest, 'title' | 'resolve'>;
+
 export class AppState {
   readonly client: MaskwrightClient;
   readonly transport: RendererTransport;
@@ -31,6 +46,7 @@ export class AppState {
   #openRequests = $state(0);
   #restoring = $state(true);
   #unsubscribe: (() => void)[] = [];
+  #pick = $state.raw<PickRequest | null>(null);
 
   constructor(client: MaskwrightClient, transport: RendererTransport) {
     this.client = client;
@@ -43,8 +59,13 @@ export class AppState {
   get infoError(): AppError | null {
     return this.#infoError;
   }
+  /** a folder can be picked: the native dialog (Electron) or the in-page browser (browser mode) */
   get canPickDirectory(): boolean {
-    return this.#info?.canPickDirectory ?? false;
+    return (this.#info?.canPickDirectory ?? false) || (this.#info?.canBrowseFiles ?? false);
+  }
+  /** the in-page picker's open request (App.svelte shows FileBrowser for it) */
+  get pickRequest(): PickRequest | null {
+    return this.#pick;
   }
   get recent(): RecentProject[] {
     return this.#recent;
@@ -162,9 +183,24 @@ export class AppState {
     this.#recent = this.#recent.filter((r) => r.dir !== dir);
   }
 
-  async pickDirectory(title: string): Promise<string | null> {
-    if (!this.canPickDirectory) return null;
-    return this.client.app.pickDirectory({ title });
+  /**
+   * One way to choose a folder (or a file) for every screen: Electron's native dialog, or in
+   * browser mode the host-served browser (FileBrowser). Null when cancelled or unavailable.
+   */
+  async pickDirectory(title: string, opts: PickOptions = {}): Promise<string | null> {
+    if (this.#info?.canPickDirectory && opts.kind !== 'file') return this.client.app.pickDirectory({ title });
+    if (!this.#info?.canBrowseFiles) return null;
+    this.#pick?.resolve(null);
+    return new Promise((resolve) => {
+      this.#pick = { title, ...opts, resolve };
+    });
+  }
+
+  /** the in-page picker's answer */
+  resolvePick(path: string | null): void {
+    const r = this.#pick;
+    this.#pick = null;
+    r?.resolve(path);
   }
 
   #setProject(p: ProjectInfo): void {

@@ -9,6 +9,7 @@
  * missed finish event cannot leave the UI spinning. Events drive everything else; nothing polls.
  */
 import { AppError } from '../../../../core/api/errors';
+import type { JobKind, RunningJobInfo } from '../../../../core/api/types';
 
 export type HostJobPhase = 'idle' | 'starting' | 'running' | 'finished' | 'failed';
 
@@ -49,6 +50,8 @@ export abstract class HostJob<Args, Progress extends HostJobEvent, Result extend
     this.#onprogress = handlers.onprogress ?? (() => {});
   }
 
+  /** which of the host's jobs (core/services/job-registry) this follows */
+  protected abstract readonly kind: JobKind;
   /** the message of the conflict error when start() is called while a job runs */
   protected abstract readonly conflictMessage: string;
   /** asks the host to start a job */
@@ -186,6 +189,26 @@ export abstract class HostJob<Args, Progress extends HostJobEvent, Result extend
     this.#phase = failure ? 'failed' : 'finished';
     if (failure) this.#error = failure;
     this.#onfinish(r);
+  }
+
+  /**
+   * Follows a job of this kind that the host says is running (`jobs.list`, after a reload or when a
+   * window opens mid-job), so its progress shows before the next event; then resyncs, in case it
+   * ended between the list and now. Does nothing while a job of this window is active.
+   */
+  adopt(running: readonly RunningJobInfo[]): void {
+    if (this.active) return;
+    const j = running.find((r) => r.kind === this.kind && r.projectId === this.projectId && !this.#finishedIds.has(r.jobId));
+    if (!j) return;
+    this.#jobId = j.jobId;
+    this.#phase = 'running';
+    this.#progress = null;
+    this.#result = null;
+    this.#error = null;
+    this.#cancelling = false;
+    this.#now = performance.now();
+    this.#startedAt = this.#now - Math.max(0, Date.now() - Date.parse(j.startedAt) || 0);
+    void this.resync();
   }
 
   /** Asks the host whether the running job has finished (after a reconnect: its finish event may be lost). */

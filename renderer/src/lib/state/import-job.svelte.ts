@@ -14,6 +14,7 @@ export type ImportPhase = HostJobPhase;
 
 export class ImportJob extends HostJob<ImportOptions, ImportProgress, ImportReport> {
   #client: MaskwrightClient;
+  protected readonly kind = 'import';
   protected readonly conflictMessage = 'An import is already running for this project.';
 
   constructor(client: MaskwrightClient, projectId: string, handlers: HostJobHandlers<ImportProgress, ImportReport> = {}) {

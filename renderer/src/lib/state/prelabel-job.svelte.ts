@@ -14,6 +14,7 @@ export type PrelabelTarget = ({ imageIds: number[] } | { unlabeled: true }) & { 
 
 export class PrelabelJob extends HostJob<PrelabelTarget, PrelabelProgressEvent, PrelabelFinishEvent> {
   #client: MaskwrightClient;
+  protected readonly kind = 'prelabel';
   protected readonly conflictMessage = 'A pre-label run is already going on for this project.';
 
   constructor(client: MaskwrightClient, projectId: string, handlers: HostJobHandlers<PrelabelProgressEvent, PrelabelFinishEvent> = {}) {

@@ -11,6 +11,7 @@
  */
 import type { MaskwrightClient } from '../../../../core/api/client';
 import { AppError } from '../../../../core/api/errors';
+import { progressView } from '../training-progress';
 import type { AutoTrainSettings, TrainingFinishEvent, TrainingOptions, TrainingProgressEvent, TrainingStartEvent } from '../../../../core/api/types';
 
 export type TrainingPhase = 'idle' | 'starting' | 'running' | 'finished' | 'failed';
@@ -122,21 +123,12 @@ export class TrainingSession {
 
   /** 0..1: whichever limit (steps or time budget) is closer */
   get fraction(): number {
-    const p = this.#last;
-    if (!p) return 0;
-    const bySteps = p.maxSteps > 0 ? p.step / p.maxSteps : 0;
-    const byTime = p.timeBudgetMs ? p.elapsedMs / p.timeBudgetMs : 0;
-    return Math.min(1, Math.max(bySteps, byTime));
+    return this.#last ? progressView(this.#last).fraction : 0;
   }
 
   /** estimated time left, ms (null until there is progress to go on) */
   get etaMs(): number | null {
-    const p = this.#last;
-    const f = this.fraction;
-    if (!p || f <= 0.001 || p.elapsedMs <= 0) return null;
-    const byRate = p.elapsedMs / f - p.elapsedMs;
-    const byBudget = p.timeBudgetMs ? p.timeBudgetMs - p.elapsedMs : Infinity;
-    return Math.max(0, Math.min(byRate, byBudget));
+    return this.#last ? progressView(this.#last).leftMs : null;
   }
 
   /** the latest validation of this run */
