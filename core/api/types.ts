@@ -546,6 +546,8 @@ export interface LiveUpdateEvent {
   predictMs?: number;
   /** stroke end (request) to the stored proposal, ms */
   totalMs?: number;
+  /** the forest predicted every stride-th pixel (probabilities interpolated); 1 = every pixel */
+  stride?: number;
   /** a newer stroke replaced this one before it ran */
   superseded?: boolean;
   error?: string;

@@ -151,6 +151,7 @@ export class ProposalLayer {
     const out: ProposalAcceptResult = { entry: null, accepted: 0, keptHumanPixels: 0 };
     if (!wanted.length) return out;
     const region = this.#region(opts.region);
+    this.#joinInside(target, wanted);
     let res: ReturnType<typeof acceptProposal> | null = null;
     const entry = editor.runGesture(opts.label ?? (opts.region ? 'Accept proposal (brushed)' : 'Accept proposal'), (rec, firstId) => {
       res = acceptProposal(target, this.map, { instances: wanted, region, beforeWrite: rec.beforeWrite, into: this.#into, firstId });
@@ -167,6 +168,46 @@ export class ProposalLayer {
     if (!opts.region) this.consume(wanted, entry);
     for (const l of this.#acceptListeners) l(out);
     return out;
+  }
+
+  /**
+   * A stroke of the person's that lies inside a proposal object (at least 90 % of its pixels, same
+   * class: typically what they painted for Live) is that object: accepting the object grows the
+   * person's instance instead of adding a second instance around it. The person's pixels keep
+   * their id; only background pixels are written, as always.
+   */
+  #joinInside(target: LabelMap, wanted: readonly number[]): void {
+    const open = new Set(wanted.filter((p) => !this.#into.has(p)));
+    if (!open.size) return;
+    const src = this.map.ids;
+    const dst = target.ids;
+    const total = new Map<number, number>();
+    const overlap = new Map<number, Map<number, number>>();
+    for (let i = 0; i < dst.length; i++) {
+      const h = dst[i]!;
+      if (!h) continue;
+      total.set(h, (total.get(h) ?? 0) + 1);
+      const p = src[i]!;
+      if (!p || !open.has(p)) continue;
+      let o = overlap.get(h);
+      if (!o) overlap.set(h, (o = new Map()));
+      o.set(p, (o.get(p) ?? 0) + 1);
+    }
+    const best = new Map<number, { h: number; n: number }>();
+    for (const [h, o] of overlap) {
+      const inst = target.getInstance(h);
+      if (!inst || inst.source !== 'human') continue;
+      for (const [p, n] of o) {
+        if (n < 0.9 * total.get(h)! || this.map.getInstance(p)?.classId !== inst.classId) continue;
+        if ((best.get(p)?.n ?? 0) < n) best.set(p, { h, n });
+      }
+    }
+    const claimed = new Set(this.#into.values());
+    for (const [p, { h }] of best) {
+      if (claimed.has(h)) continue;
+      claimed.add(h);
+      this.#into.set(p, h);
+    }
   }
 
   /** marks proposal instances as done (accepted or replaced); tied to a history entry for undo */

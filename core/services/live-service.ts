@@ -28,8 +28,10 @@ import { featureNames } from '../ml/live/compute-feature-stack';
 import type { FeatureImage } from '../ml/live/feature-types';
 import { liveInstances } from '../ml/live/live-instances';
 import { LIVE_MODEL_ARCH } from '../ml/live/live-model-file';
-import { LIVE_FEATURES, liveModelConfig } from '../ml/live/live-segmenter';
+import { PredictionJob } from '../ml/infer/prediction-job';
 import { prepareModelImage } from '../ml/model-image';
+import { modelConfigOf } from '../ml/models/model-config';
+import { LIVE_FEATURES, liveModelConfig, parseLiveModelConfig } from '../ml/live/live-segmenter';
 import { fixedSplit } from '../ml/train/fixed-split';
 import { LiveSession, type LiveUpdate } from '../ml/worker/live-session';
 import type { ModelRepo, ModelVersionRecord } from '../store/model-repo';
@@ -198,6 +200,76 @@ export function liveValMetrics(perImage: { inter: number[]; union: number[]; tru
   return { iou, meanIou: meanFinite(iou), images: perImage.length, iouSe: n > 1 ? sd / Math.sqrt(n) : null, baselineIou: base.length ? meanFinite(base) : 0 };
 }
 
+/**
+ * Scores a stored pre-label version (U-Net or live forest) on these images against the person's
+ * masks, in the ML worker (the host's thread only counts pixels): the other side of "which model
+ * proposes by default" on the same validation images. Null when no image could be scored.
+ */
+export async function scoreVersionOnImages(store: ProjectStore, v: ModelVersionRecord, imageIds: readonly number[]): Promise<Record<string, unknown> | null> {
+  const classIds = classIdsOf(store);
+  const items: { id: number; path: string }[] = [];
+  const truths = new Map<number, Uint8Array>();
+  for (const id of imageIds) {
+    const row = store.images.get(id);
+    const a = store.annotations.get(id);
+    if (!row || !a) continue;
+    try {
+      truths.set(id, truthOf(LabelMap.decode(a.labelMap), classIds));
+      items.push({ id, path: resolveImageFile(store.dir, row) });
+    } catch {
+      /* an unreadable mask or file is not scored */
+    }
+  }
+  if (!items.length) return null;
+  const scored: { inter: number[]; union: number[]; truth: Uint8Array }[] = [];
+  const k = classIds.length + 1;
+  const job = PredictionJob.start(
+    { weights: store.models.getWeights(v.id), config: (v.kind === 'live' ? parseLiveModelConfig(v.config) : modelConfigOf(v)) as never, kind: v.kind, versionId: v.id, items, minAreaPx: 0 },
+    {
+      onResult: (img) => {
+        const truth = truths.get(img.id);
+        if (!truth) return;
+        const pred = truthOf(LabelMap.decode(img.labelMap), classIds);
+        if (pred.length !== truth.length) return;
+        const inter = new Array<number>(k).fill(0);
+        const union = new Array<number>(k).fill(0);
+        for (let i = 0; i < truth.length; i++) {
+          const a = pred[i]!;
+          const b = truth[i]!;
+          union[a]!++;
+          if (a === b) inter[a]!++;
+          else union[b]!++;
+        }
+        scored.push({ inter, union, truth });
+      },
+    },
+  );
+  await job.done;
+  return liveValMetrics(scored, k);
+}
+
+const metricIou = (val: Record<string, unknown> | null | undefined): number | null => (typeof val?.meanIou === 'number' && Number.isFinite(val.meanIou) ? val.meanIou : null);
+
+const KIND_NAME: Record<string, string> = { live: 'live forest', segmentation: 'U-Net' };
+
+/**
+ * Which of two pre-label models proposes by default: the new one when none is active, or when
+ * its validation IoU is at least the active one's, on the same validation images where the
+ * active one could be scored on them (else on its own stored figure). The reason in words.
+ */
+export function decidePrelabelModel(a: { newKind: string; newIou: number | null; active: ModelVersionRecord | null; activeOnSameImages: number | null; valImages: number }): { activate: boolean; activation: string } {
+  if (!a.active) return { activate: true, activation: 'no model was active' };
+  const them = `the active ${KIND_NAME[a.active.kind] ?? a.active.kind} (${a.active.name})`;
+  const me = `this ${KIND_NAME[a.newKind] ?? a.newKind}`;
+  if (a.newIou == null) return { activate: false, activation: `kept ${them}: ${me} has no validation score to compare` };
+  const same = a.activeOnSameImages != null;
+  const old = same ? a.activeOnSameImages : storedValIou(a.active);
+  const on = same ? ` on the same ${a.valImages} validation image${a.valImages === 1 ? '' : 's'}` : ' (its own validation images)';
+  if (old == null) return { activate: true, activation: `${them} has no validation score` };
+  if (a.newIou >= old) return { activate: true, activation: `${me} proposes: validation IoU ${a.newIou.toFixed(3)} >= ${old.toFixed(3)} of ${them}${on}` };
+  return { activate: false, activation: `kept ${them}: validation IoU ${old.toFixed(3)} > ${a.newIou.toFixed(3)} of ${me}${on}` };
+}
+
 const storedValIou = (v: ModelVersionRecord | null): number | null => {
   const m = (v?.metrics as { val?: { meanIou?: unknown } } | undefined)?.val?.meanIou;
   return typeof m === 'number' && Number.isFinite(m) ? m : null;
@@ -232,15 +304,17 @@ export async function saveLiveVersion(
   const val = liveValMetrics(scored, opts.classIds.length + 1);
   const repo: ModelRepo = store.models;
   const active = repo.active();
-  const newIou = typeof val?.meanIou === 'number' && Number.isFinite(val.meanIou) ? val.meanIou : null;
-  const oldIou = storedValIou(active);
-  let activate: boolean;
-  let activation: string;
-  if (!active) [activate, activation] = [true, 'no model was active'];
-  else if (newIou == null) [activate, activation] = [false, 'kept the active model: no validation images to compare on'];
-  else if (oldIou == null) [activate, activation] = [true, 'the active model has no validation score'];
-  else if (newIou >= oldIou) [activate, activation] = [true, `validation IoU ${newIou.toFixed(4)} >= active ${oldIou.toFixed(4)}`];
-  else [activate, activation] = [false, `kept the active model: validation IoU ${newIou.toFixed(4)} < active ${oldIou.toFixed(4)}`];
+  // the active model on the same validation images (in the ML worker), when its classes are these
+  let compared: Record<string, unknown> | null = null;
+  const sameClasses = active && JSON.stringify((active.config as { classIds?: unknown }).classIds) === JSON.stringify(opts.classIds);
+  if (active && sameClasses && scored.length && metricIou(val) != null) {
+    try {
+      compared = await scoreVersionOnImages(store, active, opts.valIds);
+    } catch (e) {
+      skipped.push(`the active model could not be scored on the same images: ${AppError.from(e).message}`);
+    }
+  }
+  const { activate, activation } = decidePrelabelModel({ newKind: 'live', newIou: metricIou(val), active, activeOnSameImages: metricIou(compared), valImages: scored.length });
   const trainIds = [...new Set(opts.trainIds)];
   const config = liveModelConfig(opts.classIds);
   const runId = repo.createRun({
@@ -257,7 +331,7 @@ export async function saveLiveVersion(
         kind: 'live',
         config,
         weights,
-        metrics: { val, trainImages: trainIds.length, valImages: scored.length, ...(opts.trainMs != null ? { trainMs: opts.trainMs } : {}), ...(opts.samples != null ? { samples: opts.samples } : {}), warnings: skipped, activation, runId },
+        metrics: { val, ...(compared && active ? { comparedWith: { versionId: active.id, kind: active.kind, name: active.name, val: compared } } : {}), trainImages: trainIds.length, valImages: scored.length, ...(opts.trainMs != null ? { trainMs: opts.trainMs } : {}), ...(opts.samples != null ? { samples: opts.samples } : {}), warnings: skipped, activation, runId },
         backend: 'cpu',
         parentId: null,
       },
@@ -397,7 +471,7 @@ export function createLiveServices(registry: ProjectRegistry, emit: Emit, notify
       }
       const prop = proposalOf(u, p.classIds);
       const predictionId = store.predictions.add({ imageId, modelVersionId: null, labelMap: prop.labelMap.encode(), confidence: prop.confidence, uncertainty: prop.uncertainty });
-      emit('live.onDidUpdate', { projectId: pid, imageId, seq: job.seq, ok: true, predictionId, samples: u.samples, images: u.images, trainMs: u.trainMs, predictMs: u.predictMs, totalMs: performance.now() - job.at });
+      emit('live.onDidUpdate', { projectId: pid, imageId, seq: job.seq, ok: true, predictionId, samples: u.samples, images: u.images, trainMs: u.trainMs, predictMs: u.predictMs, totalMs: performance.now() - job.at, stride: u.stride ?? 1 });
     } finally {
       slot.busy = false;
       const next = slot.waiting;

@@ -32,6 +32,7 @@ import type { TrainingOutcome, TrainingRequest } from '../ml/worker/training-pro
 import type { SampleSpec } from '../ml/train/training-sample';
 import type { ModelVersionRecord } from '../store/model-repo';
 import { resolveImageFile } from '../store/project-paths';
+import { scoreVersionOnImages } from './live-service';
 import type { ProjectStore } from '../store/project-store';
 
 export type TrainingRunner = (request: TrainingRequest, events: { onProgress: (p: TrainProgress) => void; onBackend: (name: string) => void; signal?: AbortSignal }) => Promise<TrainingOutcome>;
@@ -229,11 +230,17 @@ export async function trainProjectModel(store: ProjectStore, opts: ProjectTraini
   const active = repo.active();
   // the same validation images for both when the active model could be scored in the run
   const sameImages = comparable && outcome.compareVal != null && active?.id === activeAtStart?.id;
+  // an active live forest is scored on this run's validation images too (in the ML worker)
+  let liveVal: Record<string, unknown> | null = null;
+  if (!sameImages && !interactive && active?.kind === 'live' && outcome.valImages.length) {
+    liveVal = await scoreVersionOnImages(store, active, outcome.valImages.filter((x): x is number => typeof x === 'number')).catch(() => null);
+  }
+  const liveIou = typeof liveVal?.meanIou === 'number' && Number.isFinite(liveVal.meanIou) ? liveVal.meanIou : null;
   const { activate, activation } = decideActivation({
     kind: outKind,
     active,
     newIou: outcome.val?.meanIou ?? null,
-    activeOnSameImages: sameImages ? outcome.compareVal!.meanIou : null,
+    activeOnSameImages: sameImages ? outcome.compareVal!.meanIou : liveIou,
     valImages: outcome.valImages.length,
     newSe: outcome.val?.iouSe ?? null,
   });
@@ -249,6 +256,8 @@ export async function trainProjectModel(store: ProjectStore, opts: ProjectTraini
         metrics: {
           val: outcome.val ?? null,
           ...(sameImages ? { comparedWith: { versionId: active!.id, val: outcome.compareVal } } : {}),
+          ...(liveVal && liveIou != null ? { comparedWith: { versionId: active!.id, kind: 'live', name: active!.name, val: liveVal } } : {}),
+          activation,
           steps: outcome.steps,
           epochs: outcome.epochs,
           trainMs: outcome.trainMs,

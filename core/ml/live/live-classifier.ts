@@ -133,7 +133,8 @@ export interface LivePrediction {
   uncertainty: Float32Array;
 }
 
-function finish(probs: Float32Array, n: number, K: number, labels: Uint8Array, unc: Float32Array, offset: number): void {
+/** argmax and margin uncertainty of `n` pixels of probabilities (written from `offset`) */
+export function finish(probs: Float32Array, n: number, K: number, labels: Uint8Array, unc: Float32Array, offset: number): void {
   for (let i = 0; i < n; i++) {
     let b = 0;
     let p1 = -1;

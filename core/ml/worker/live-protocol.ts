@@ -17,7 +17,7 @@ export type ToLiveWorker =
 export type FromLiveWorker =
   | { type: 'features-ready'; id: string; ms: number; bytes: number }
   | { type: 'features-failed'; id: string; message: string }
-  | { type: 'prediction'; seq: number; id: string; width: number; height: number; classes: number; labels: Uint8Array; uncertainty: Float32Array; probs: Float32Array; trainMs: number; predictMs: number; samples: number; images: number }
+  | { type: 'prediction'; seq: number; id: string; width: number; height: number; classes: number; labels: Uint8Array; uncertainty: Float32Array; probs: Float32Array; trainMs: number; predictMs: number; samples: number; images: number; stride?: number }
   | { type: 'trained'; seq: number; samples: number; images: number; trainMs: number; perClass: number[]; error?: string }
   | { type: 'labels-done'; seq: number; id: string; samples: number; error?: string }
   /** per class (index 0 background): intersection and union pixel counts */

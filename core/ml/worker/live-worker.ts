@@ -8,8 +8,9 @@ import { parentPort } from 'node:worker_threads';
 import { computeFeatureStack } from '../live/compute-feature-stack';
 import { FeatureCache } from '../live/feature-cache';
 import type { FeatureStackOptions } from '../live/feature-types';
-import { mergeTrainingSets, predictImage, predictStack, sampleImage, trainFromSet, type LiveModel, type TrainingSet } from '../live/live-classifier';
+import { mergeTrainingSets, predictImage, sampleImage, trainFromSet, type LiveModel, type TrainingSet } from '../live/live-classifier';
 import { encodeLiveModel } from '../live/live-model-file';
+import { liveStride, predictStackCoarse } from '../live/coarse-predict';
 import type { FromLiveWorker, ToLiveWorker } from './live-protocol';
 
 const port = parentPort;
@@ -57,9 +58,11 @@ function runStroke(): void {
     const merged = mergeTrainingSets([...sets.values()]);
     model = trainFromSet(merged, featureOpts.get(s.id) ?? {}, stack.names, sets.size);
     const t1 = performance.now();
-    const p = predictStack(model, stack);
+    // large images: the forest predicts every other pixel, probabilities interpolated (coarse-predict.ts)
+    const stride = liveStride(stack.width, stack.height);
+    const p = predictStackCoarse(model, stack, stride);
     const t2 = performance.now();
-    post({ type: 'prediction', seq: s.seq, id: s.id, width: p.width, height: p.height, classes: p.classes, labels: p.labels, uncertainty: p.uncertainty, probs: p.probs, trainMs: t1 - t0, predictMs: t2 - t1, samples: merged.y.length, images: sets.size }, [p.labels.buffer as ArrayBuffer, p.uncertainty.buffer as ArrayBuffer, p.probs.buffer as ArrayBuffer]);
+    post({ type: 'prediction', seq: s.seq, id: s.id, width: p.width, height: p.height, classes: p.classes, labels: p.labels, uncertainty: p.uncertainty, probs: p.probs, trainMs: t1 - t0, predictMs: t2 - t1, samples: merged.y.length, images: sets.size, stride }, [p.labels.buffer as ArrayBuffer, p.uncertainty.buffer as ArrayBuffer, p.probs.buffer as ArrayBuffer]);
   } catch (err) {
     post({ type: 'stroke-failed', seq: s.seq, id: s.id, message: err instanceof Error ? err.message : String(err) });
   }

@@ -220,4 +220,37 @@ describe('live service', () => {
     expect(p?.modelVersionId).toBe(active.id);
     expect(iouWithDisc(p!.labelMap, 0)).toBeGreaterThan(0.7);
   }, 120_000);
+
+  it('live forest vs U-Net on the same validation images: the better one proposes by default, and the version says why', async () => {
+    const finishOf = (jobId: string) => events.find((e) => e.name === 'training.onDidFinish' && (e.payload as { jobId: string }).jobId === jobId)?.payload as { ok: boolean; versionId?: number; activated?: boolean; activation?: string; error?: string } | undefined;
+    const liveActive = (await svc.impl.models.list(pid)).find((x) => x.isActive)!;
+    expect(liveActive.kind).toBe('live');
+    // a U-Net after two steps is far worse than the forest: scored against the forest on the run's own validation images, it is kept inactive
+    const { jobId } = await svc.impl.training.start(pid, { maxSteps: 2, base: 'active' });
+    await svc.waitForJob(jobId);
+    const f = finishOf(jobId)!;
+    expect(f.ok, f.error).toBe(true);
+    expect(f.activated).toBe(false);
+    expect(f.activation).toMatch(/kept the active model: validation IoU [\d.]+ < active [\d.]+ on this run's \d validation images?/);
+    const unet = (await svc.impl.models.list(pid)).find((x) => x.id === f.versionId)!;
+    expect(unet.kind).toBe('segmentation');
+    const cw = unet.metrics.comparedWith as { versionId: number; kind: string; val: { meanIou: number } };
+    expect(cw).toMatchObject({ versionId: liveActive.id, kind: 'live' });
+    expect(cw.val.meanIou).toBeGreaterThan((unet.metrics.val as { meanIou: number }).meanIou);
+    expect(unet.metrics.activation).toBe(f.activation);
+
+    // the person activates the U-Net by hand; a live forest saved later is compared with it on the same images and takes over
+    await svc.impl.models.activate(pid, unet.id);
+    await svc.impl.live.setEnabled(pid, { enabled: true });
+    const r = await svc.impl.live.strokeEnded(pid, ids[0]!, strokes(0));
+    expect((await updateOf(r.seq, ids[0]!)).ok).toBe(true);
+    const v = await svc.impl.live.save(pid, {});
+    expect(v.isActive).toBe(true);
+    const m = v.metrics as { activation: string; comparedWith: { versionId: number; kind: string; val: { meanIou: number; images: number } }; val: { meanIou: number; images: number } };
+    expect(m.comparedWith).toMatchObject({ versionId: unet.id, kind: 'segmentation' });
+    expect(m.comparedWith.val.images).toBe(m.val.images);
+    expect(m.activation).toMatch(/^this live forest proposes: validation IoU [\d.]+ >= [\d.]+ of the active U-Net .* on the same \d validation images?$/);
+    await svc.impl.live.setEnabled(pid, { enabled: false, save: false });
+    expect((await svc.impl.models.list(pid)).filter((x) => x.kind === 'live')).toHaveLength(3);
+  }, 240_000);
 });

@@ -30,6 +30,7 @@ export class LiveAssist {
   #lastMs = $state<number | null>(null);
   #imageOff = $state<string | null>(null);
   #samples = $state<number | null>(null);
+  #host = $state.raw<{ trainMs: number; predictMs: number; totalMs: number } | null>(null);
   #editor: Editor | null = null;
   #imageId = 0;
   #width = 0;
@@ -45,6 +46,8 @@ export class LiveAssist {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #background = new Map<number, Uint8Array>();
   #lastPoint: { x: number; y: number } | null = null;
+  /** when the latest stroke ended (the person's clock: the wait is from here to the proposal on screen) */
+  #strokeAt = 0;
   #disposed = false;
   /** a new proposal of `imageId` is stored: the screen reloads the proposal layer (resolves once shown) */
   onproposal: ((imageId: number) => Promise<void>) | null = null;
@@ -61,9 +64,13 @@ export class LiveAssist {
   get phase(): LivePhase {
     return this.#phase;
   }
-  /** stroke end to the updated proposal on screen, ms (the last one) */
+  /** end of the stroke to the updated proposal drawn on screen, ms (the last one) */
   get lastMs(): number | null {
     return this.#lastMs;
+  }
+  /** the host's part of the last update: retrain, predict, and request to stored proposal (ms) */
+  get host(): { trainMs: number; predictMs: number; totalMs: number } | null {
+    return this.#host;
   }
   get error(): string | null {
     return this.#error;
@@ -190,6 +197,7 @@ export class LiveAssist {
 
   #schedule(ms: number): void {
     if (!this.#enabled || !this.#editor || this.#imageOff) return;
+    this.#strokeAt = performance.now();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = null;
@@ -201,7 +209,7 @@ export class LiveAssist {
     const editor = this.#editor;
     if (!editor || !this.#enabled || !this.#hasPaint(editor)) return;
     const imageId = this.#imageId;
-    const at = performance.now();
+    const at = this.#strokeAt;
     this.#phase = 'retraining';
     try {
       const { seq } = await this.#client.live.strokeEnded(this.projectId, imageId, { labelMap: editor.map.encode(), background: this.#backgroundOf(imageId).slice() });
@@ -229,9 +237,12 @@ export class LiveAssist {
     }
     const imageId = u.imageId;
     await this.onproposal?.(imageId);
+    // on screen: after the frame that draws the new layer
+    if (typeof requestAnimationFrame === 'function') await new Promise((r) => requestAnimationFrame(() => r(null)));
     if (this.#disposed || this.#imageId !== imageId) return;
     this.#lastMs = at != null ? performance.now() - at : (u.totalMs ?? null);
     this.#samples = u.samples ?? null;
+    this.#host = { trainMs: u.trainMs ?? 0, predictMs: u.predictMs ?? 0, totalMs: u.totalMs ?? 0 };
     // a newer stroke is on its way: keep saying so
     this.#phase = u.seq < this.#latestSeq && this.#sent.size ? 'retraining' : 'updated';
   }

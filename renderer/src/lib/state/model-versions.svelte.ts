@@ -44,9 +44,9 @@ export class ModelVersions {
   get savingsError(): AppError | null {
     return this.#savingsError;
   }
-  /** the version that pre-labels */
+  /** the version that pre-labels (a U-Net or a live forest) */
   get active(): ModelVersionInfo | null {
-    return this.#versions.find((v) => v.isActive && kindOf(v) === 'segmentation') ?? null;
+    return this.#versions.find((v) => v.isActive && kindOf(v) !== 'clicks') ?? null;
   }
 
   async refresh(): Promise<void> {
@@ -119,4 +119,27 @@ export function versionIou(v: ModelVersionInfo): number | null {
 export function versionRunId(v: ModelVersionInfo): number | null {
   const r = (v.metrics as { runId?: unknown }).runId;
   return typeof r === 'number' ? r : null;
+}
+
+const KIND_LABEL: Record<string, string> = { live: 'live forest', segmentation: 'U-Net', clicks: 'click model' };
+
+/**
+ * Why the active version proposes by default, in words: the rule's reason when it was trained
+ * (metrics.activation; both models on the same validation images where that was possible) and
+ * the two scores; "chosen by hand" when the rule had kept the other one.
+ */
+export function proposerWhy(v: ModelVersionInfo): string | null {
+  const m = v.metrics as { activation?: unknown; comparedWith?: { kind?: unknown; name?: unknown; val?: Record<string, unknown> | null } | null };
+  const own = versionIou(v);
+  const c = m.comparedWith;
+  const other = c ? readVal(c.val ?? null)?.meanIou : undefined;
+  const images = typeof (m as { valImages?: unknown }).valImages === 'number' ? (m as { valImages: number }).valImages : null;
+  const both =
+    own != null && other != null
+      ? `val IoU ${own.toFixed(2)} (${KIND_LABEL[kindOf(v)]}) vs ${other.toFixed(2)} (${KIND_LABEL[String(c?.kind ?? 'segmentation')] ?? 'the other model'}${typeof c?.name === 'string' ? ` ${c.name}` : ''})${images ? ` on the same ${images} validation image${images === 1 ? '' : 's'}` : ''}`
+      : null;
+  const a = typeof m.activation === 'string' ? m.activation : null;
+  if (a?.startsWith('kept')) return `chosen by hand (when trained: ${a})`;
+  if (a && both) return `${a} — ${both}`;
+  return a ?? both;
 }
