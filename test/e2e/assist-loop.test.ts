@@ -201,10 +201,21 @@ describe.skipIf(skipReason !== '')(`browser mode: the model-assisted loop${skipR
     // --- "what the model saves you" now has this image ---
     const rep = await server.services.impl.models.savings(projectId);
     expect(rep.images.map((i) => i.imageId)).toEqual([third.id]);
-    // the person accepted the (refined) proposal, so it overlaps the final mask
-    console.log(`assist-loop: proposal vs final IoU ${rep.images[0]!.iou}`);
-    expect(rep.images[0]!.iou).toBeGreaterThan(0.3);
-    expect(rep.images[0]!.iou).toBeLessThanOrEqual(1);
+    // the figure is the pixel IoU of the stored proposal with the final mask (one class here),
+    // computed here independently; the refined object was clicked inside the proposal, so they
+    // overlap. How much depends on the 12-step model: a weak one proposes a blob that the refined
+    // nucleus replaces, so no floor beyond "overlaps" is asserted.
+    const proposed = LabelMap.decode(pred!.labelMap).ids;
+    const final = LabelMap.decode(saved.labelMap!).ids;
+    let inter = 0;
+    let union = 0;
+    for (let i = 0; i < final.length; i++) {
+      if (proposed[i] && final[i]) inter++;
+      if (proposed[i] || final[i]) union++;
+    }
+    console.log(`assist-loop: proposal vs final IoU ${rep.images[0]!.iou} (recomputed ${inter / union})`);
+    expect(rep.images[0]!.iou).toBeCloseTo(inter / union, 6);
+    expect(inter).toBeGreaterThan(0);
     if (!(await page.getByTestId('model-panel').isVisible())) await page.keyboard.press('m');
     await page.getByTestId('model-tab-savings').click();
     await expect.poll(() => page.getByTestId('savings-summary').textContent(), { timeout: 15_000 }).toMatch(/proposals: \d\.\d\d IoU with your final masks/);
