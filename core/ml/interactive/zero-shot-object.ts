@@ -26,11 +26,11 @@
  *     outside of the box belong to the background / object. The min cut is exact
  *     (Boykov-Kolmogorov, max-flow.ts); only components touching a positive click are kept.
  * Why a graph cut: it follows colour edges between touching objects and a negative click removes
- * a whole region in one step. Geodesic distance on features was not measured against it yet;
- * the NoC table in BENCHMARKS.md is for the cut before the retune of issue 12's second pass
- * (iterations 2, variance floor 0.01, seeds 4 %, distance weight 1.5, no negative term); the
- * retune was chosen on fruits-nuts (IoU after 1/3/5 clicks .510/.663/.659 -> .638/.793/.817,
- * whole image, 36 objects, max 5 clicks) and synthetic photos (one click .545 -> .852).
+ * a whole region in one step. Geodesic distance on features was not measured against it yet.
+ * The defaults (4 rounds on the first click, 2 after; variance floor 0.3; seeds 8 %; distance
+ * weight 3; the negative-click term) were chosen on fruits-nuts and synthetic photos (one click
+ * IoU .545 -> .852); the NoC table in BENCHMARKS.md is for these defaults (fruits whole image
+ * NoC@85 7.89 -> 6.11 against the earlier defaults).
  *
  * Pure TS (no tfjs, no node:*): runs in the ML worker, the host or the renderer.
  */
