@@ -20,18 +20,10 @@ import type { RunningServer } from '../../core/host/serve';
 import { LabelMap } from '../../core/mask/label-map';
 import { SHOTS, browserSkipReason, importNuclei, openPage, startHost, stopAll, syntheticNuclei } from '../helpers/e2e-app';
 import { editorDebug } from '../helpers/editor-debug';
+import type { EditorDebugState } from '../../renderer/src/lib/editor/editor-debug-hook';
 
 const skipReason = browserSkipReason();
 
-interface DebugState {
-  imageId: number | null;
-  editable: boolean;
-  imagePainted: boolean;
-  tool: string | null;
-  undoDepth: number;
-  proposal: { phase: string; state: string | null; visible: number; remaining: number } | null;
-  refine: { model: string; busy: boolean; clicks: number; lastMs: number | null };
-}
 
 async function semanticMask(dir: string, fileName: string): Promise<{ data: Uint8Array; width: number; height: number }> {
   const { data, info } = await sharp(path.join(dir, 'semantic_masks', fileName)).greyscale().raw().toBuffer({ resolveWithObject: true });
@@ -72,7 +64,7 @@ describe.skipIf(skipReason !== '')(`browser mode: the model-assisted loop${skipR
   let dataDir: string;
   const pageErrors: string[] = [];
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `assist-loop-${name}.png`) });
-  const { state, whenSaved, at } = editorDebug<DebugState>(() => page);
+  const { state, whenSaved, at } = editorDebug<EditorDebugState>(() => page);
 
   beforeAll(async () => {
     ({ tmp, server } = await startHost('mw-e2e-loop-'));

@@ -17,18 +17,10 @@ import { LabelMap } from '../../core/mask/label-map';
 import type { SyntheticObject, SyntheticSet } from '../fixtures/make-synthetic-photos';
 import { SHOTS, browserSkipReason, importNuclei, openPage, startHost, stopAll, syntheticPhotos } from '../helpers/e2e-app';
 import { editorDebug, openFirstImageInEditor } from '../helpers/editor-debug';
+import type { EditorDebugState } from '../../renderer/src/lib/editor/editor-debug-hook';
 
 const skipReason = browserSkipReason();
 
-interface DebugState {
-  imageId: number | null;
-  editable: boolean;
-  imagePainted: boolean;
-  tool: string | null;
-  statePath: string | null;
-  instances: { id: number; classId: number }[];
-  refine: { model: string; busy: boolean; clicks: number; lastMs: number | null; sources: string[] };
-}
 
 function iou(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let inter = 0;
@@ -50,7 +42,7 @@ describe.skipIf(skipReason !== '')(`browser mode: click to object without traini
   let row: ImageRow;
   const pageErrors: string[] = [];
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `click-object-${name}.png`) });
-  const { state, whenSaved, at, drag } = editorDebug<DebugState>(() => page);
+  const { state, whenSaved, at, drag } = editorDebug<EditorDebugState>(() => page);
 
   beforeAll(async () => {
     ({ tmp, server } = await startHost('mw-e2e-click-'));

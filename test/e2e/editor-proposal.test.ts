@@ -18,21 +18,10 @@ import type { RunningServer } from '../../core/host/serve';
 import { LabelMap } from '../../core/mask/label-map';
 import { SHOTS, browserSkipReason, callApi, importNuclei, openPage, startHost, stopAll, syntheticNuclei } from '../helpers/e2e-app';
 import { editorDebug, openFirstImageInEditor } from '../helpers/editor-debug';
+import type { EditorDebugState } from '../../renderer/src/lib/editor/editor-debug-hook';
 
 const skipReason = browserSkipReason();
 
-interface DebugState {
-  imageId: number | null;
-  editable: boolean;
-  imagePainted: boolean;
-  tool: string | null;
-  undoDepth: number;
-  instances: { id: number; classId: number; source: string }[];
-  proposal: { phase: string; state: string | null; visible: number; remaining: number; threshold: number; id: number } | null;
-  heatmap: boolean;
-  refine: { model: string; busy: boolean; clicks: number; lastMs: number | null };
-  queuedBy: { imageId: number; order: string } | null;
-}
 
 /** three box-shaped proposal instances (image fractions) with their scores */
 const BOXES = [
@@ -80,7 +69,7 @@ describe.skipIf(skipReason !== '')(`browser mode: model proposals in the editor$
   const pageErrors: string[] = [];
 
   const api = <T>(channel: string, ...args: unknown[]): Promise<T> => callApi<T>(server, channel, ...args);
-  const { state, whenSaved, at, drag } = editorDebug<DebugState>(() => page);
+  const { state, whenSaved, at, drag } = editorDebug<EditorDebugState>(() => page);
 
   async function storedMask(imageId: number): Promise<{ state: MaskState; map: LabelMap | null }> {
     const s = await api<MaskState>('masks.load', projectId, imageId);

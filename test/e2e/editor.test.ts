@@ -16,27 +16,10 @@ import type { RunningServer } from '../../core/host/serve';
 import { LabelMap, crc32 } from '../../core/mask/label-map';
 import { SHOTS, browserSkipReason, callApi, importNuclei, openPage, startHost, stopAll, syntheticNuclei } from '../helpers/e2e-app';
 import { editorDebug, openFirstImageInEditor } from '../helpers/editor-debug';
+import type { EditorDebugState } from '../../renderer/src/lib/editor/editor-debug-hook';
 
 const skipReason = browserSkipReason();
 
-interface DebugState {
-  imageId: number | null;
-  phase: string | null;
-  problem: string | null;
-  saveState: string | null;
-  pending: number;
-  version: number;
-  editable: boolean;
-  tool: string | null;
-  statePath: string | null;
-  activeClassId: number | null;
-  undoDepth: number;
-  redoDepth: number;
-  instances: { id: number; classId: number }[];
-  zoom: number;
-  imagePainted: boolean;
-  banner: string | null;
-}
 
 describe.skipIf(skipReason !== '')(`browser mode: the labelling editor${skipReason ? ` (${skipReason})` : ''}`, () => {
   let tmp: string;
@@ -49,7 +32,7 @@ describe.skipIf(skipReason !== '')(`browser mode: the labelling editor${skipReas
   const pageErrors: string[] = [];
 
   const api = <T>(channel: string, ...args: unknown[]): Promise<T> => callApi<T>(server, channel, ...args);
-  const { state, checksum, whenSaved, at, drag, click } = editorDebug<DebugState>(() => page);
+  const { state, checksum, whenSaved, at, drag, click } = editorDebug<EditorDebugState>(() => page);
 
   async function storedMask(imageId: number): Promise<{ state: MaskState; map: LabelMap | null }> {
     const s = await api<MaskState>('masks.load', projectId, imageId);

@@ -16,18 +16,10 @@ import { LabelMap } from '../../core/mask/label-map';
 import type { SyntheticImage, SyntheticSet } from '../fixtures/make-synthetic-photos';
 import { SHOTS, browserSkipReason, callApi, importNuclei, openPage, startHost, stopAll, syntheticNuclei } from '../helpers/e2e-app';
 import { editorDebug, openFirstImageInEditor } from '../helpers/editor-debug';
+import type { EditorDebugState } from '../../renderer/src/lib/editor/editor-debug-hook';
 
 const skipReason = browserSkipReason();
 
-interface DebugState {
-  imageId: number | null;
-  editable: boolean;
-  imagePainted: boolean;
-  tool: string | null;
-  undoDepth: number;
-  instances: { id: number; classId: number; source: string }[];
-  proposal: { phase: string; state: string | null; visible: number; remaining: number; id: number } | null;
-}
 
 describe.skipIf(skipReason !== '')(`browser mode: Live in the editor${skipReason ? ` (${skipReason})` : ''}`, () => {
   let tmp: string;
@@ -40,7 +32,7 @@ describe.skipIf(skipReason !== '')(`browser mode: Live in the editor${skipReason
   let truth: Uint8Array;
   const pageErrors: string[] = [];
   const api = <T>(channel: string, ...args: unknown[]): Promise<T> => callApi<T>(server, channel, ...args);
-  const { state, whenSaved, drag } = editorDebug<DebugState>(() => page);
+  const { state, whenSaved, drag } = editorDebug<EditorDebugState>(() => page);
   const live = () => page.getByTestId('live');
 
   beforeAll(async () => {

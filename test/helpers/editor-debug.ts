@@ -1,7 +1,7 @@
 /**
  * The editor's `?debug` hook, `window.__maskwright_debug` (read-only: state, mask checksum,
  * image -> page coordinates, a promise for "all saves done"), typed here and driven from a test.
- * Each test types the part of the state it reads.
+ * The state is typed by the hook itself (EditorDebugState).
  */
 import type { Page } from 'playwright-core';
 

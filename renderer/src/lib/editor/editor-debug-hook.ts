@@ -21,39 +21,47 @@ export interface EditorDebugContext {
   /** the kind of the banner shown, if any */
   readonly banner: string | null;
   readonly heatmap: boolean;
-  readonly queuedBy: unknown;
+  /** the image the queue picked for Done & next, and by which order */
+  readonly queuedBy: { imageId: number; order: string } | null;
   /** sessions of images left but still saving */
   readonly draining: ReadonlySet<MaskSession>;
+}
+
+/** What `state()` returns; the e2e tests and benches read it through this type (test/helpers/editor-debug.ts). */
+export type EditorDebugState = ReturnType<typeof debugState>;
+
+function debugState(c: EditorDebugContext) {
+  return {
+    imageId: c.session?.imageId ?? null,
+    phase: c.session?.phase ?? null,
+    problem: c.session?.problem?.kind ?? null,
+    saveState: c.session?.saveState ?? null,
+    pending: c.session?.pending ?? 0,
+    version: c.session?.version ?? 0,
+    editable: c.editable,
+    tool: c.model?.tool ?? null,
+    statePath: c.model?.editor.statePath ?? null,
+    activeClassId: c.model?.activeClassId ?? null,
+    undoDepth: c.model?.editor.history.undoDepth ?? 0,
+    redoDepth: c.model?.editor.history.redoDepth ?? 0,
+    instances: c.model?.editor.map.instances() ?? [],
+    zoom: c.canvas?.scale ?? 0,
+    imagePainted: c.canvas?.imagePainted ?? false,
+    banner: c.banner,
+    proposal: c.proposal
+      ? { phase: c.proposal.phase, state: c.proposal.state, visible: c.proposal.visible, remaining: c.proposal.remaining, threshold: c.proposal.threshold, id: c.proposal.predictionId }
+      : null,
+    refine: { model: c.refine.model, busy: c.refine.busy, clicks: c.refine.clicks, lastMs: c.refine.lastMs, sources: [...c.refine.sources] },
+    heatmap: c.heatmap,
+    queuedBy: c.queuedBy,
+  };
 }
 
 /** Installs the hook; returns its removal. */
 export function installEditorDebugHook(c: EditorDebugContext): () => void {
   const w = window as unknown as { __maskwright_debug?: unknown };
   w.__maskwright_debug = {
-    state: () => ({
-      imageId: c.session?.imageId ?? null,
-      phase: c.session?.phase ?? null,
-      problem: c.session?.problem?.kind ?? null,
-      saveState: c.session?.saveState ?? null,
-      pending: c.session?.pending ?? 0,
-      version: c.session?.version ?? 0,
-      editable: c.editable,
-      tool: c.model?.tool ?? null,
-      statePath: c.model?.editor.statePath ?? null,
-      activeClassId: c.model?.activeClassId ?? null,
-      undoDepth: c.model?.editor.history.undoDepth ?? 0,
-      redoDepth: c.model?.editor.history.redoDepth ?? 0,
-      instances: c.model?.editor.map.instances() ?? [],
-      zoom: c.canvas?.scale ?? 0,
-      imagePainted: c.canvas?.imagePainted ?? false,
-      banner: c.banner,
-      proposal: c.proposal
-        ? { phase: c.proposal.phase, state: c.proposal.state, visible: c.proposal.visible, remaining: c.proposal.remaining, threshold: c.proposal.threshold, id: c.proposal.predictionId }
-        : null,
-      refine: { model: c.refine.model, busy: c.refine.busy, clicks: c.refine.clicks, lastMs: c.refine.lastMs, sources: [...c.refine.sources] },
-      heatmap: c.heatmap,
-      queuedBy: c.queuedBy,
-    }),
+    state: () => debugState(c),
     /** the image point of the proposal instance's first pixel (tests click it) */
     proposalPoint: (id: number) => {
       const layer = c.proposal?.layer;
