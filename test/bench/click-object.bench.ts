@@ -202,3 +202,6 @@ const suite: BenchSuite = {
 };
 
 export default suite;
+
+/** the bench's helpers, for ad-hoc runs */
+export const __dev = { pickObjects, view, runNoc, loadFruit, newStats };
