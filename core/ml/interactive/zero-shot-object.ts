@@ -111,6 +111,8 @@ export interface ZeroShotOptions {
   roiRadiusFactor?: number;
   /** weight (nats) of the geodesic term: object cost x dPos / (dPos + dNeg) (default 0: off) */
   geodesicWeight?: number;
+  /** GrabCut stops when a round changes at most this fraction of the ROI's pixels (default 0.002) */
+  convergedFraction?: number;
   /** how much feature contrast lengthens a geodesic step (default 2) */
   geodesicContrast?: number;
   /** the share of the geodesic weight that also goes on background cost x dNeg / (dPos + dNeg) (default 0) */
@@ -290,6 +292,7 @@ export class ZeroShotSegmenter {
       radiusDiffFraction: opts.radiusDiffFraction ?? 0.33,
       roiRadiusFactor: opts.roiRadiusFactor ?? 0,
       geodesicWeight: opts.geodesicWeight ?? 0,
+      convergedFraction: opts.convergedFraction ?? 0.002,
       geodesicContrast: opts.geodesicContrast ?? 2,
       geodesicBgShare: opts.geodesicBgShare ?? 0,
     };
@@ -714,8 +717,22 @@ export class ZeroShotSegmenter {
     // with a model prior the colour evidence is capped lower, so the model can overrule it
     // where colour cannot tell two objects apart (touching objects of one colour)
     const colourCap = req.priors?.length ? o.priorColourCap : 30;
+    // the pairwise arcs are the same in every round: built once, the terminals reset per round
+    const g = new MaxFlowGraph(n, n * 4);
+    for (let y = 0; y < wh; y++) {
+      for (let x = 0; x < ww; x++) {
+        const p = y * ww + x;
+        for (let k = 0; k < 4; k++) {
+          const X = x + dx8[k]!;
+          const Y = y + dy8[k]!;
+          if (!inside(X, Y)) continue;
+          const c = Math.round(pairW[p * 4 + k]! * SCALE);
+          if (c > 0) g.addEdge(p, Y * ww + X, c, c);
+        }
+      }
+    }
     for (let it = 0; it < iterations; it++) {
-      const g = new MaxFlowGraph(n, n * 4);
+      if (it > 0) g.reset();
       for (let p = 0; p < n; p++) {
         let a = fgModel ? nll(fgModel, feat, p) : 0;
         let b = bgModel ? nll(bgModel, feat, p) : 0;
@@ -738,21 +755,16 @@ export class ZeroShotSegmenter {
         else if (hard[p] === 2) g.addTerminal(p, 0, HARD);
         else g.addTerminal(p, Math.round(b * SCALE), Math.round(a * SCALE));
       }
-      for (let y = 0; y < wh; y++) {
-        for (let x = 0; x < ww; x++) {
-          const p = y * ww + x;
-          for (let k = 0; k < 4; k++) {
-            const X = x + dx8[k]!;
-            const Y = y + dy8[k]!;
-            if (!inside(X, Y)) continue;
-            const c = Math.round(pairW[p * 4 + k]! * SCALE);
-            if (c > 0) g.addEdge(p, Y * ww + X, c, c);
-          }
-        }
-      }
       g.maxflow();
+      const before = label;
       label = new Uint8Array(n);
-      for (let p = 0; p < n; p++) label[p] = g.isSource(p) ? 1 : 0;
+      let changed = 0;
+      for (let p = 0; p < n; p++) {
+        label[p] = g.isSource(p) ? 1 : 0;
+        if (label[p] !== before[p]) changed++;
+      }
+      // GrabCut has converged when a round moves almost no pixel (latency: most later clicks)
+      if (it > 0 && changed <= o.convergedFraction * n) break;
       if (it + 1 < iterations) {
         const nf = collect(label, 1);
         if (nf > 0) fgModel = fitGmm(feat, d, idx, nf, o.varFloor);

@@ -67,6 +67,29 @@ describe('MaxFlowGraph (Boykov-Kolmogorov)', () => {
       expect(c).toBe(flow);
     }
   });
+
+  it('after reset() the same arcs give the minimum cut for new terminal capacities', () => {
+    const rng = createRng(5);
+    for (let t = 0; t < 100; t++) {
+      const n = 2 + rng.int(8);
+      const edges: [number, number, number, number][] = [];
+      const ne = 1 + rng.int(3 * n);
+      for (let e = 0; e < ne; e++) {
+        const i = rng.int(n);
+        let j = rng.int(n);
+        if (j === i) j = (i + 1) % n;
+        edges.push([i, j, rng.int(10), rng.int(10)]);
+      }
+      const g = new MaxFlowGraph(n, ne);
+      for (const [i, j, c, r] of edges) g.addEdge(i, j, c, r);
+      for (let round = 0; round < 3; round++) {
+        if (round > 0) g.reset();
+        const term: [number, number][] = Array.from({ length: n }, () => [rng.int(12), rng.int(12)]);
+        term.forEach(([s, k], i) => g.addTerminal(i, s, k));
+        expect(g.maxflow()).toBe(bruteMinCut(n, edges, term));
+      }
+    }
+  });
 });
 
 describe('geodesicDistance', () => {
