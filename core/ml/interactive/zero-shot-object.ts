@@ -11,9 +11,13 @@
  *     gradient magnitude of luminance, Gaussian of each colour, scales 1 and 3 px), each
  *     standardised over the ROI.
  *   - Unary terms: -log likelihood under two diagonal Gaussian mixtures (5 components each),
- *     the object's fitted to disks around the positive clicks (and the previous mask), the
+ *     the object's fitted to disks around the positive clicks (each disk 0.8 x the radius at
+ *     which a third of a circle around the click leaves the click's colour, at most 8 % of the
+ *     ROI: a small object in clutter does not learn its neighbours' colours; fruits-nuts whole
+ *     image NoC@85 5.47 -> 4.69 on a 36-object dev run) and the previous mask, the
  *     background's to the ROI border, the outside of the box and disks around negative clicks;
- *     refitted to the cut (GrabCut's iteration, 4 rounds; variance floor 0.3 standardised
+ *     refitted to the cut (GrabCut's iteration, 4 rounds, stopping early when a round moves
+ *     <= 0.2 % of the pixels; the arcs are built once per cut; variance floor 0.3 standardised
  *     units, so that models from small seeds reach a shaded object's rim). A distance-to-click
  *     term, a soft term around negative clicks (where the previous mask also stops seeding the
  *     object model, so a leak is not learnt as object colour) and an
@@ -26,7 +30,12 @@
  *     outside of the box belong to the background / object. The min cut is exact
  *     (Boykov-Kolmogorov, max-flow.ts); only components touching a positive click are kept.
  * Why a graph cut: it follows colour edges between touching objects and a negative click removes
- * a whole region in one step. Geodesic distance on features was not measured against it yet.
+ * a whole region in one step. A geodesic term (object cost x dPos / (dPos + dNeg), distances on
+ * the feature contrast from the positive clicks and from the negative clicks + ROI border,
+ * `geodesicWeight`) was measured on fruits-nuts and made it worse (NoC@85 4.69 -> 6.17 at weight
+ * 3, 9.11 at 6: textured objects are geodesically far from their own click), so it is off. A
+ * first-click ROI capped at 4x / 8x the click's colour extent (`roiRadiusFactor`) was worse too
+ * (5.31 / 4.81): the background model needs to see the surroundings.
  * The defaults (4 rounds on the first click, 2 after; variance floor 0.3; seeds 8 %; distance
  * weight 3; the negative-click term) were chosen on fruits-nuts and synthetic photos (one click
  * IoU .545 -> .852); the NoC table in BENCHMARKS.md is for these defaults (fruits whole image
