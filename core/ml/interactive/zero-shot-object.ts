@@ -81,6 +81,8 @@ export interface ZeroShotResult {
   scale: number;
   sources: ObjectSource[];
   ms: number;
+  /** of ms, the time spent computing the ROI's features (every cut of this call) */
+  featureMs: number;
 }
 
 export interface ZeroShotOptions {
@@ -279,6 +281,7 @@ function clampBox(b: Box, W: number, H: number): Box {
 export class ZeroShotSegmenter {
   private image: FeatureImage | null = null;
   private valueScale = 1;
+  private featureMs = 0;
   readonly options: Required<ZeroShotOptions>;
 
   constructor(opts: ZeroShotOptions = {}) {
@@ -323,6 +326,7 @@ export class ZeroShotSegmenter {
 
   segment(req: ZeroShotRequest): ZeroShotResult {
     const t0 = performance.now();
+    this.featureMs = 0;
     const img = this.image;
     if (!img) throw new AppError('invalid-argument', 'No image: call setImage first.');
     const { width: W, height: H } = img;
@@ -371,7 +375,7 @@ export class ZeroShotSegmenter {
       out = this.cut(req, box, prev, radii, clampBox({ x0: ex.x0 - margin, y0: ex.y0 - margin, x1: ex.x1 + margin, y1: ex.y1 + margin }, W, H));
     }
     const sources: ObjectSource[] = ['zero-shot', ...(req.priors ?? []).map((p) => p.source)];
-    return { mask: out.mask, score: out.score, roi: out.roi, scale: out.scale, sources, ms: performance.now() - t0 };
+    return { mask: out.mask, score: out.score, roi: out.roi, scale: out.scale, sources, ms: performance.now() - t0, featureMs: this.featureMs };
   }
 
   /**
@@ -503,6 +507,7 @@ export class ZeroShotSegmenter {
     const imgX = (x: number) => Math.min(W - 1, Math.floor(roi.x0 + (x + 0.5) * sx));
     const imgY = (y: number) => Math.min(H - 1, Math.floor(roi.y0 + (y + 0.5) * sy));
 
+    const tf0 = performance.now();
     const crop = sampleRoi(img, roi, ww, wh);
     const stack = computeFeatureStack(
       { data: crop, width: ww, height: wh, channels: C },
@@ -524,6 +529,7 @@ export class ZeroShotSegmenter {
       const inv = 1 / Math.max(sd, 0.02);
       for (let p = 0; p < n; p++) feat[p * d + f] = (feat[p * d + f]! - m) * inv;
     }
+    this.featureMs += performance.now() - tf0;
     // colour planes for the pairwise term (scale-1 Gaussians of the colours, or luminance)
     const colIdx: number[] = [];
     stack.names.forEach((nm, i) => {
