@@ -1,0 +1,278 @@
+/*
+ * The live pixel classifier's filter bank (core/ml/live/filter-bank.ts) and forest predict
+ * (core/ml/live/random-forest.ts) as SIMD kernels, on planes in a memory of their own
+ * (core/ml/wasm-kernels/filter-bank-kernels.ts instantiates this module with a fresh
+ * WebAssembly.Memory; the tfjs kernels bind the same module to the backend's heap and never
+ * call these). Same build rules as conv-grad.c: no static data, no stack (every scratch array
+ * is passed in by the caller).
+ *
+ * Borders are mirrored like the TS (x = -1 reads x = 1); sums are in float32 (the TS sums in
+ * double), so results agree with the TS path to ~1e-6 relative.
+ */
+#include <wasm_simd128.h>
+
+typedef int i32;
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+static inline i32 mirror(i32 i, i32 n) {
+  if (n == 1) return 0;
+  const i32 p = 2 * (n - 1);
+  i %= p;
+  if (i < 0) i += p;
+  return i < n ? i : p - i;
+}
+
+/* dst[y, x] = sum_t k[t] * src[y, mirror(x + t - r)], w x h planes, n = 2r + 1 taps */
+EXPORT(fb_conv_rows)
+void fb_conv_rows(const float *src, float *dst, i32 w, i32 h, const float *k, i32 n) {
+  const i32 r = (n - 1) >> 1;
+  i32 lo = r < w ? r : w;
+  i32 hi = w - r;
+  if (hi < lo) hi = lo;
+  for (i32 y = 0; y < h; y++) {
+    const float *s = src + y * w;
+    float *d = dst + y * w;
+    for (i32 x = 0; x < lo; x++) {
+      float a = 0.0f;
+      for (i32 t = 0; t < n; t++) a += k[t] * s[mirror(x + t - r, w)];
+      d[x] = a;
+    }
+    i32 x = lo;
+    for (; x + 8 <= hi; x += 8) {
+      const float *b = s + x - r;
+      v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0;
+      for (i32 t = 0; t < n; t++) {
+        const v128_t kt = wasm_f32x4_splat(k[t]);
+        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(kt, wasm_v128_load(b + t)));
+        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(kt, wasm_v128_load(b + t + 4)));
+      }
+      wasm_v128_store(d + x, a0);
+      wasm_v128_store(d + x + 4, a1);
+    }
+    for (; x < hi; x++) {
+      const float *b = s + x - r;
+      float a = 0.0f;
+      for (i32 t = 0; t < n; t++) a += k[t] * b[t];
+      d[x] = a;
+    }
+    for (x = hi; x < w; x++) {
+      float a = 0.0f;
+      for (i32 t = 0; t < n; t++) a += k[t] * s[mirror(x + t - r, w)];
+      d[x] = a;
+    }
+  }
+}
+
+/* dst[y, x] = sum_t k[t] * src[mirror(y + t - r), x] */
+EXPORT(fb_conv_cols)
+void fb_conv_cols(const float *src, float *dst, i32 w, i32 h, const float *k, i32 n) {
+  const i32 r = (n - 1) >> 1;
+  for (i32 y = 0; y < h; y++) {
+    float *d = dst + y * w;
+    const i32 inside = y - r >= 0 && y + r < h;
+    if (inside) {
+      const float *b = src + (y - r) * w;
+      i32 x = 0;
+      for (; x + 16 <= w; x += 16) {
+        v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+        const float *p = b + x;
+        for (i32 t = 0; t < n; t++, p += w) {
+          const v128_t kt = wasm_f32x4_splat(k[t]);
+          a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(kt, wasm_v128_load(p)));
+          a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(kt, wasm_v128_load(p + 4)));
+          a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(kt, wasm_v128_load(p + 8)));
+          a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(kt, wasm_v128_load(p + 12)));
+        }
+        wasm_v128_store(d + x, a0);
+        wasm_v128_store(d + x + 4, a1);
+        wasm_v128_store(d + x + 8, a2);
+        wasm_v128_store(d + x + 12, a3);
+      }
+      for (; x + 4 <= w; x += 4) {
+        v128_t a0 = wasm_f32x4_splat(0.0f);
+        const float *p = b + x;
+        for (i32 t = 0; t < n; t++, p += w) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_f32x4_splat(k[t]), wasm_v128_load(p)));
+        wasm_v128_store(d + x, a0);
+      }
+      for (; x < w; x++) {
+        float a = 0.0f;
+        const float *p = b + x;
+        for (i32 t = 0; t < n; t++, p += w) a += k[t] * *p;
+        d[x] = a;
+      }
+    } else {
+      i32 x = 0;
+      for (; x + 4 <= w; x += 4) {
+        v128_t a0 = wasm_f32x4_splat(0.0f);
+        for (i32 t = 0; t < n; t++) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_f32x4_splat(k[t]), wasm_v128_load(src + mirror(y + t - r, h) * w + x)));
+        wasm_v128_store(d + x, a0);
+      }
+      for (; x < w; x++) {
+        float a = 0.0f;
+        for (i32 t = 0; t < n; t++) a += k[t] * src[mirror(y + t - r, h) * w + x];
+        d[x] = a;
+      }
+    }
+  }
+}
+
+/*
+ * Per-pixel combinations of n values.
+ *   op 0: out0 = sqrt(a^2 + b^2)                       (gradient magnitude)
+ *   op 1: out0 = a + b                                  (Laplacian)
+ *   op 2: out0 = a - b                                  (difference of Gaussians)
+ *   op 3: out0, out1 = eigenvalues of [[a, b], [b, c]], larger first
+ *   op 4: out0 = a^2, out1 = a b, out2 = b^2             (structure tensor entries)
+ */
+EXPORT(fb_pixelwise)
+void fb_pixelwise(i32 op, const float *a, const float *b, const float *c, float *o0, float *o1, float *o2, i32 n) {
+  i32 i = 0;
+  const v128_t half = wasm_f32x4_splat(0.5f);
+  for (; i + 4 <= n; i += 4) {
+    const v128_t va = wasm_v128_load(a + i), vb = wasm_v128_load(b + i);
+    if (op == 0)
+      wasm_v128_store(o0 + i, wasm_f32x4_sqrt(wasm_f32x4_add(wasm_f32x4_mul(va, va), wasm_f32x4_mul(vb, vb))));
+    else if (op == 1)
+      wasm_v128_store(o0 + i, wasm_f32x4_add(va, vb));
+    else if (op == 2)
+      wasm_v128_store(o0 + i, wasm_f32x4_sub(va, vb));
+    else if (op == 3) {
+      const v128_t vc = wasm_v128_load(c + i);
+      const v128_t m = wasm_f32x4_mul(wasm_f32x4_add(va, vc), half);
+      const v128_t d = wasm_f32x4_mul(wasm_f32x4_sub(va, vc), half);
+      const v128_t q = wasm_f32x4_sqrt(wasm_f32x4_add(wasm_f32x4_mul(d, d), wasm_f32x4_mul(vb, vb)));
+      wasm_v128_store(o0 + i, wasm_f32x4_add(m, q));
+      wasm_v128_store(o1 + i, wasm_f32x4_sub(m, q));
+    } else {
+      wasm_v128_store(o0 + i, wasm_f32x4_mul(va, va));
+      wasm_v128_store(o1 + i, wasm_f32x4_mul(va, vb));
+      wasm_v128_store(o2 + i, wasm_f32x4_mul(vb, vb));
+    }
+  }
+  for (; i < n; i++) {
+    const float va = a[i], vb = b[i];
+    if (op == 0)
+      o0[i] = __builtin_sqrtf(va * va + vb * vb);
+    else if (op == 1)
+      o0[i] = va + vb;
+    else if (op == 2)
+      o0[i] = va - vb;
+    else if (op == 3) {
+      const float m = (va + c[i]) * 0.5f, d = (va - c[i]) * 0.5f;
+      const float q = __builtin_sqrtf(d * d + vb * vb);
+      o0[i] = m + q;
+      o1[i] = m - q;
+    } else {
+      o0[i] = va * va;
+      o1[i] = va * vb;
+      o2[i] = vb * vb;
+    }
+  }
+}
+
+/* box average over f x f blocks into a ceil(w/f) x ceil(h/f) plane (partial blocks average what they have) */
+EXPORT(fb_downsample_box)
+void fb_downsample_box(const float *src, float *dst, i32 w, i32 h, i32 f) {
+  const i32 dw = (w + f - 1) / f, dh = (h + f - 1) / f;
+  for (i32 by = 0; by < dh; by++) {
+    float *d = dst + by * dw;
+    for (i32 bx = 0; bx < dw; bx++) d[bx] = 0.0f;
+    const i32 y0 = by * f;
+    const i32 y1 = y0 + f < h ? y0 + f : h;
+    for (i32 y = y0; y < y1; y++) {
+      const float *s = src + y * w;
+      for (i32 bx = 0; bx < dw; bx++) {
+        const i32 x0 = bx * f;
+        const i32 x1 = x0 + f < w ? x0 + f : w;
+        float a = 0.0f;
+        for (i32 x = x0; x < x1; x++) a += s[x];
+        d[bx] += a;
+      }
+    }
+    const i32 ny = y1 - y0;
+    for (i32 bx = 0; bx < dw; bx++) {
+      const i32 x0 = bx * f;
+      const i32 nx = (x0 + f < w ? f : w - x0);
+      d[bx] /= (float)(nx * ny);
+    }
+  }
+}
+
+/*
+ * Rows y0..y1 of a feature plane into an interleaved (HWC) buffer: dst points at channel c of
+ * row y0's first pixel, pixels `stride` floats apart, rows w * stride apart. At f = 1 the plane is
+ * full resolution (src row y); else bilinear from the coarse dw-wide plane with the taps
+ * precomputed by the caller (x: xi0, xi1, xt per full-res column; y: yi0, yi1, yt per row).
+ */
+EXPORT(fb_upsample_rows)
+void fb_upsample_rows(const float *src, i32 dw, i32 f, i32 w, i32 y0, i32 y1, const i32 *xi0, const i32 *xi1, const float *xt, const i32 *yi0, const i32 *yi1, const float *yt, float *dst, i32 stride, float mul) {
+  for (i32 y = y0; y < y1; y++) {
+    float *o = dst + (y - y0) * w * stride;
+    if (f == 1) {
+      const float *s = src + y * w;
+      for (i32 x = 0; x < w; x++, o += stride) *o = s[x] * mul;
+      continue;
+    }
+    const float *r0 = src + yi0[y] * dw;
+    const float *r1 = src + yi1[y] * dw;
+    const float v = yt[y];
+    for (i32 x = 0; x < w; x++, o += stride) {
+      const i32 a = xi0[x], b = xi1[x];
+      const float u = xt[x];
+      const float top = r0[a] + (r0[b] - r0[a]) * u;
+      const float bot = r1[a] + (r1[b] - r1[a]) * u;
+      *o = (top + (bot - top) * v) * mul;
+    }
+  }
+}
+
+/*
+ * Random-forest class probabilities of n rows of f features (row-major x). nodes: 4 words per
+ * node {feature (i32, -1 at a leaf), threshold (f32), left (i32), right (i32)}, node indices
+ * global over the concatenated trees; roots[t]: tree t's root; value: classes floats per node.
+ * out (n x classes) is overwritten: out = sum over trees in order of value * inv, each add
+ * rounded to float32 from double like the TS (so the results are bit-identical).
+ * Four rows descend together (independent loads overlap).
+ */
+EXPORT(rf_predict)
+void rf_predict(const float *x, i32 n, i32 f, const i32 *nodes, const i32 *roots, i32 trees, const float *value, i32 classes, double inv, float *out) {
+  const float *thr = (const float *)nodes;
+  for (i32 i = 0; i < n * classes; i++) out[i] = 0.0f;
+  for (i32 t = 0; t < trees; t++) {
+    const i32 root = roots[t];
+    i32 i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const float *x0 = x + i * f, *x1 = x0 + f, *x2 = x1 + f, *x3 = x2 + f;
+      i32 n0 = root, n1 = root, n2 = root, n3 = root;
+      for (;;) {
+        const i32 f0 = nodes[4 * n0], f1 = nodes[4 * n1], f2 = nodes[4 * n2], f3 = nodes[4 * n3];
+        if ((f0 & f1 & f2 & f3) < 0) break; /* all four at a leaf */
+        if (f0 >= 0) n0 = x0[f0] < thr[4 * n0 + 1] ? nodes[4 * n0 + 2] : nodes[4 * n0 + 3];
+        if (f1 >= 0) n1 = x1[f1] < thr[4 * n1 + 1] ? nodes[4 * n1 + 2] : nodes[4 * n1 + 3];
+        if (f2 >= 0) n2 = x2[f2] < thr[4 * n2 + 1] ? nodes[4 * n2 + 2] : nodes[4 * n2 + 3];
+        if (f3 >= 0) n3 = x3[f3] < thr[4 * n3 + 1] ? nodes[4 * n3 + 2] : nodes[4 * n3 + 3];
+      }
+      const float *v0 = value + n0 * classes, *v1 = value + n1 * classes, *v2 = value + n2 * classes, *v3 = value + n3 * classes;
+      float *o = out + i * classes;
+      for (i32 c = 0; c < classes; c++) {
+        o[c] = (float)((double)o[c] + (double)v0[c] * inv);
+        o[classes + c] = (float)((double)o[classes + c] + (double)v1[c] * inv);
+        o[2 * classes + c] = (float)((double)o[2 * classes + c] + (double)v2[c] * inv);
+        o[3 * classes + c] = (float)((double)o[3 * classes + c] + (double)v3[c] * inv);
+      }
+    }
+    for (; i < n; i++) {
+      const float *xr = x + i * f;
+      i32 nd = root;
+      i32 j = nodes[4 * nd];
+      while (j >= 0) {
+        nd = xr[j] < thr[4 * nd + 1] ? nodes[4 * nd + 2] : nodes[4 * nd + 3];
+        j = nodes[4 * nd];
+      }
+      const float *v = value + nd * classes;
+      float *o = out + i * classes;
+      for (i32 c = 0; c < classes; c++) o[c] = (float)((double)o[c] + (double)v[c] * inv);
+    }
+  }
+}
