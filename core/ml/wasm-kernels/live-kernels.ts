@@ -30,7 +30,7 @@ export interface LiveKernelExports {
   fb_pixelwise(op: number, a: number, b: number, c: number, o0: number, o1: number, o2: number, n: number): void;
   fb_downsample_box(src: number, dst: number, w: number, h: number, f: number): void;
   fb_upsample_rows(src: number, dw: number, f: number, w: number, y0: number, y1: number, xi0: number, xi1: number, xt: number, yi0: number, yi1: number, yt: number, dst: number, stride: number, mul: number): void;
-  rf_predict(x: number, n: number, f: number, nodes: number, roots: number, trees: number, value: number, classes: number, inv: number, out: number): void;
+  rf_predict(x: number, n: number, f: number, nodes: number, roots: number, depth: number, trees: number, value: number, classes: number, inv: number, out: number): void;
 }
 
 const PAGE = 65536;

@@ -229,50 +229,52 @@ void fb_upsample_rows(const float *src, i32 dw, i32 f, i32 w, i32 y0, i32 y1, co
 
 /*
  * Random-forest class probabilities of n rows of f features (row-major x). nodes: 4 words per
- * node {feature (i32, -1 at a leaf), threshold (f32), left (i32), right (i32)}, node indices
- * global over the concatenated trees; roots[t]: tree t's root; value: classes floats per node.
- * out (n x classes) is overwritten: out = sum over trees in order of value * inv, each add
- * rounded to float32 from double like the TS (so the results are bit-identical).
- * Four rows descend together (independent loads overlap).
+ * node {feature (i32), threshold (f32), left (i32), right (i32)}, node indices global over the
+ * concatenated trees, leaves packed as {0, -inf, self, self} (every row stays put once there);
+ * roots[t], depth[t]: tree t's root and depth; value: classes floats per node. out (n x classes)
+ * is overwritten: out = sum over trees in order of value * inv, each add rounded to float32 from
+ * double like the TS (so the results are bit-identical).
+ * Each row takes exactly depth[t] branch-free steps (x < threshold picks left, otherwise, NaN
+ * included, right), eight rows at a time, in blocks of rows whose features stay in L1.
  */
+#define STEP(k) n##k = nodes[4 * n##k + 2 + !(x##k[nodes[4 * n##k]] < thr[4 * n##k + 1])]
+
+static inline void add_leaf(float *o, const float *v, i32 classes, double inv) {
+  for (i32 c = 0; c < classes; c++) o[c] = (float)((double)o[c] + (double)v[c] * inv);
+}
+
 EXPORT(rf_predict)
-void rf_predict(const float *x, i32 n, i32 f, const i32 *nodes, const i32 *roots, i32 trees, const float *value, i32 classes, double inv, float *out) {
+void rf_predict(const float *x, i32 n, i32 f, const i32 *nodes, const i32 *roots, const i32 *depth, i32 trees, const float *value, i32 classes, double inv, float *out) {
   const float *thr = (const float *)nodes;
   for (i32 i = 0; i < n * classes; i++) out[i] = 0.0f;
-  for (i32 t = 0; t < trees; t++) {
-    const i32 root = roots[t];
-    i32 i = 0;
-    for (; i + 4 <= n; i += 4) {
-      const float *x0 = x + i * f, *x1 = x0 + f, *x2 = x1 + f, *x3 = x2 + f;
-      i32 n0 = root, n1 = root, n2 = root, n3 = root;
-      for (;;) {
-        const i32 f0 = nodes[4 * n0], f1 = nodes[4 * n1], f2 = nodes[4 * n2], f3 = nodes[4 * n3];
-        if ((f0 & f1 & f2 & f3) < 0) break; /* all four at a leaf */
-        if (f0 >= 0) n0 = x0[f0] < thr[4 * n0 + 1] ? nodes[4 * n0 + 2] : nodes[4 * n0 + 3];
-        if (f1 >= 0) n1 = x1[f1] < thr[4 * n1 + 1] ? nodes[4 * n1 + 2] : nodes[4 * n1 + 3];
-        if (f2 >= 0) n2 = x2[f2] < thr[4 * n2 + 1] ? nodes[4 * n2 + 2] : nodes[4 * n2 + 3];
-        if (f3 >= 0) n3 = x3[f3] < thr[4 * n3 + 1] ? nodes[4 * n3 + 2] : nodes[4 * n3 + 3];
+  const i32 block = 96;
+  for (i32 b0 = 0; b0 < n; b0 += block) {
+    const i32 b1 = b0 + block < n ? b0 + block : n;
+    for (i32 t = 0; t < trees; t++) {
+      const i32 root = roots[t], d = depth[t];
+      i32 i = b0;
+      for (; i + 8 <= b1; i += 8) {
+        const float *x0 = x + i * f, *x1 = x0 + f, *x2 = x1 + f, *x3 = x2 + f, *x4 = x3 + f, *x5 = x4 + f, *x6 = x5 + f, *x7 = x6 + f;
+        i32 n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root;
+        for (i32 s = 0; s < d; s++) {
+          STEP(0); STEP(1); STEP(2); STEP(3); STEP(4); STEP(5); STEP(6); STEP(7);
+        }
+        float *o = out + i * classes;
+        add_leaf(o, value + n0 * classes, classes, inv);
+        add_leaf(o + classes, value + n1 * classes, classes, inv);
+        add_leaf(o + 2 * classes, value + n2 * classes, classes, inv);
+        add_leaf(o + 3 * classes, value + n3 * classes, classes, inv);
+        add_leaf(o + 4 * classes, value + n4 * classes, classes, inv);
+        add_leaf(o + 5 * classes, value + n5 * classes, classes, inv);
+        add_leaf(o + 6 * classes, value + n6 * classes, classes, inv);
+        add_leaf(o + 7 * classes, value + n7 * classes, classes, inv);
       }
-      const float *v0 = value + n0 * classes, *v1 = value + n1 * classes, *v2 = value + n2 * classes, *v3 = value + n3 * classes;
-      float *o = out + i * classes;
-      for (i32 c = 0; c < classes; c++) {
-        o[c] = (float)((double)o[c] + (double)v0[c] * inv);
-        o[classes + c] = (float)((double)o[classes + c] + (double)v1[c] * inv);
-        o[2 * classes + c] = (float)((double)o[2 * classes + c] + (double)v2[c] * inv);
-        o[3 * classes + c] = (float)((double)o[3 * classes + c] + (double)v3[c] * inv);
+      for (; i < b1; i++) {
+        const float *x0 = x + i * f;
+        i32 n0 = root;
+        for (i32 s = 0; s < d; s++) STEP(0);
+        add_leaf(out + i * classes, value + n0 * classes, classes, inv);
       }
-    }
-    for (; i < n; i++) {
-      const float *xr = x + i * f;
-      i32 nd = root;
-      i32 j = nodes[4 * nd];
-      while (j >= 0) {
-        nd = xr[j] < thr[4 * nd + 1] ? nodes[4 * nd + 2] : nodes[4 * nd + 3];
-        j = nodes[4 * nd];
-      }
-      const float *v = value + nd * classes;
-      float *o = out + i * classes;
-      for (i32 c = 0; c < classes; c++) o[c] = (float)((double)o[c] + (double)v[c] * inv);
     }
   }
 }
