@@ -265,20 +265,30 @@ function pack(forest: RandomForest): PackedForest {
 /** rows predicted per wasm call (their features copied in, probabilities copied out) */
 const PREDICT_CHUNK = 4096;
 
-function predictWasm(K: LiveKernels, forest: RandomForest, x: Float32Array, n: number, out: Float32Array): Float32Array {
+/**
+ * rows: null (x holds rows 0..n-1, f values each) or the element offset in x of each of the n
+ * rows (gathered straight into wasm memory, no copy of the gathered table).
+ */
+function predictWasm(K: LiveKernels, forest: RandomForest, x: Float32Array, n: number, rows: Int32Array | null, out: Float32Array): Float32Array {
   const { features: f, classes: C } = forest;
   const p = pack(forest);
   const nodes = K.put(p.nodes);
   const roots = K.put(p.roots);
   const depth = K.put(p.depth);
   const value = K.put(p.value);
-  const rows = Math.min(n, PREDICT_CHUNK);
-  const xp = K.alloc(rows * f);
-  const op = K.alloc(rows * C);
+  const chunk = Math.min(n, PREDICT_CHUNK);
+  const xp = K.alloc(chunk * f);
+  const op = K.alloc(chunk * C);
   const inv = 1 / forest.trees.length;
-  for (let i0 = 0; i0 < n; i0 += rows) {
-    const m = Math.min(rows, n - i0);
-    K.f32(xp, m * f).set(x.subarray(i0 * f, (i0 + m) * f));
+  for (let i0 = 0; i0 < n; i0 += chunk) {
+    const m = Math.min(chunk, n - i0);
+    const xv = K.f32(xp, m * f);
+    if (!rows) xv.set(x.subarray(i0 * f, (i0 + m) * f));
+    else
+      for (let i = 0, r = 0; i < m; i++) {
+        const o = rows[i0 + i]!;
+        for (let j = 0; j < f; j++, r++) xv[r] = x[o + j]!;
+      }
     K.k.rf_predict(xp, m, f, nodes, roots, depth, forest.trees.length, value, C, inv, op);
     out.set(K.f32(op, m * C), i0 * C);
   }
@@ -291,12 +301,33 @@ function predictWasm(K: LiveKernels, forest: RandomForest, x: Float32Array, n: n
  * same float32 results bit for bit.
  */
 export function predictForest(forest: RandomForest, x: Float32Array, n: number, out: Float32Array = new Float32Array(n * forest.classes)): Float32Array {
-  const { features: f, classes: K } = forest;
+  const { features: f } = forest;
   if (x.length < n * f) throw new ForestInputError(`features have ${x.length} values; ${n} rows x ${f} features need ${n * f}`);
-  if (n <= 0 || !forest.trees.length) return predictForestTs(forest, x, n, out);
+  return predictWith(forest, x, n, null, out);
+}
+
+/**
+ * predictForest of the rows of x that start at the element offsets `rows` (e.g. every other
+ * pixel of a feature stack), without gathering them into a table first.
+ */
+export function predictForestRows(forest: RandomForest, x: Float32Array, rows: Int32Array, out: Float32Array = new Float32Array(rows.length * forest.classes)): Float32Array {
+  const { features: f } = forest;
+  for (let i = 0; i < rows.length; i++) if (!(rows[i]! >= 0 && rows[i]! + f <= x.length)) throw new ForestInputError(`row ${i} starts at ${rows[i]}, outside the ${x.length} feature values`);
+  return predictWith(forest, x, rows.length, rows, out);
+}
+
+function predictWith(forest: RandomForest, x: Float32Array, n: number, rows: Int32Array | null, out: Float32Array): Float32Array {
+  const { features: f, classes: K } = forest;
+  const ts = () => {
+    if (!rows) return predictForestTs(forest, x, n, out);
+    const g = new Float32Array(n * f);
+    for (let i = 0, r = 0; i < n; i++) for (let j = 0; j < f; j++, r++) g[r] = x[rows[i]! + j]!;
+    return predictForestTs(forest, g, n, out);
+  };
+  if (n <= 0 || !forest.trees.length) return ts();
   const nodes = forest.trees.reduce((a, t) => a + t.feature.length, 0);
   const bytes = 4 * (nodes * (4 + K) + 2 * forest.trees.length + Math.min(n, PREDICT_CHUNK) * (f + K)) + 2 ** 16;
-  return withLiveKernels(bytes, (k) => predictWasm(k, forest, x, n, out), () => predictForestTs(forest, x, n, out));
+  return withLiveKernels(bytes, (k) => predictWasm(k, forest, x, n, rows, out), ts);
 }
 
 function predictForestTs(forest: RandomForest, x: Float32Array, n: number, out: Float32Array): Float32Array {

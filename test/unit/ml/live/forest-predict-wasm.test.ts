@@ -5,7 +5,7 @@
  * larger than needed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { forestFromJson, predictForest, trainForest, type RandomForest } from '../../../../core/ml/live/random-forest';
+import { ForestInputError, forestFromJson, predictForest, predictForestRows, trainForest, type RandomForest } from '../../../../core/ml/live/random-forest';
 import { liveKernelsUnavailable, setLiveKernelsEnabled } from '../../../../core/ml/wasm-kernels/live-kernels';
 
 function rng(seed: number): () => number {
@@ -77,5 +77,22 @@ describe('predictForest: SIMD wasm == TS', () => {
     expect(out[10]).toBe(7);
     const { ts, wasm } = both(forest, x, 5);
     expect(Array.from(wasm)).toEqual(Array.from(ts));
+  });
+
+  it('predictForestRows (rows picked by offset) == predictForest of the gathered table, on both paths', () => {
+    const r = rng(77);
+    const f = 6;
+    const xt = Float32Array.from({ length: 400 * f }, r);
+    const yt = Uint8Array.from({ length: 400 }, (_, i) => (xt[i * f]! > 0.5 ? 1 : 0));
+    const forest = trainForest(xt, yt, null, f, 2, { trees: 5 });
+    const data = Float32Array.from({ length: 9000 * f }, r);
+    const rows = Int32Array.from({ length: 4100 }, (_, i) => ((i * 7919) % 9000) * f);
+    const table = new Float32Array(rows.length * f);
+    rows.forEach((o, i) => table.set(data.subarray(o, o + f), i * f));
+    const want = Array.from(predictForest(forest, table, rows.length));
+    expect(Array.from(predictForestRows(forest, data, rows))).toEqual(want);
+    setLiveKernelsEnabled(false);
+    expect(Array.from(predictForestRows(forest, data, rows))).toEqual(want);
+    expect(() => predictForestRows(forest, data, Int32Array.from([data.length - 2]))).toThrow(ForestInputError);
   });
 });
