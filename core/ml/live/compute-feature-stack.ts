@@ -12,7 +12,7 @@
 import type { FeatureImage, FeatureStack, FeatureStackOptions, FilterName } from './feature-types';
 import { ALL_FILTERS, filterPlaneInto, filterWidth, pyramidFactor } from './filter-bank';
 import { filterPlaneWasm, interleaveInto, type LevelOut } from './filter-bank-wasm';
-import { withLiveKernels } from '../wasm-kernels/live-kernels';
+import { withLiveKernels, type LiveKernels } from '../wasm-kernels/live-kernels';
 
 export const DEFAULT_SCALES: readonly number[] = [0.7, 1.6, 3.5, 5, 10];
 export const DEFAULT_TILE_ROWS = 512;
@@ -138,6 +138,18 @@ function planesOf(image: FeatureImage, y0: number, y1: number, map: IntensityMap
   return [lum, ...cols];
 }
 
+/** planesOf into wasm memory (8-bit images converted there); returns the planes' offsets */
+function planesIn(K: LiveKernels, image: FeatureImage, y0: number, y1: number, map: IntensityMap): number[] {
+  const { width: w, channels: c, data } = image;
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) return planesOf(image, y0, y1, map).map((p) => K.put(p));
+  const n = w * (y1 - y0);
+  const colors = c > 1 ? Math.min(c, 3) : 0;
+  const src = K.putBytes(data.subarray(y0 * w * c, y1 * w * c));
+  const planes = Array.from({ length: colors + 1 }, () => K.alloc(n));
+  K.k.fb_planes_u8(src, n, c, colors, map.mul, map.add, K.put(Int32Array.from(planes)));
+  return planes;
+}
+
 /**
  * Rows [y0, y1) of the stack into `dst` (exactly those rows), computed from image rows
  * [ys, ye) (the band and its halo): on the SIMD wasm kernels where they run, else in TS.
@@ -152,10 +164,9 @@ function computeBand(image: FeatureImage, r: Resolved, map: IntensityMap, ys: nu
     (K) => {
       const levels: LevelOut[] = [];
       let off = 0;
-      planesOf(image, ys, ye, map).forEach((plane, p) => {
+      planesIn(K, image, ys, ye, map).forEach((src, p) => {
         const fs = p === 0 ? r.filters : r.colorFilters;
         if (!fs.length) return;
-        const src = K.put(plane);
         for (const s of r.scales) {
           const L = filterPlaneWasm(K, src, w, h, s, fs, off);
           off += L.planes.length;

@@ -136,7 +136,7 @@ export function filterPlaneWasm(K: LiveKernels, src: number, w: number, h: numbe
 /**
  * Writes rows [ra, rb) of the planes of `levels` (w x h pixels at full resolution) into the HWC
  * buffer `out` (row ra at its start, `stride` channels), a few rows at a time through a chunk
- * buffer in wasm memory.
+ * buffer in wasm memory, each level's channels side by side.
  */
 export function interleaveInto(K: LiveKernels, levels: LevelOut[], w: number, h: number, ra: number, rb: number, out: Float32Array, stride: number): void {
   const taps = new Map<number, { xi0: number; xi1: number; xt: number; yi0: number; yi1: number; yt: number }>();
@@ -146,14 +146,22 @@ export function interleaveInto(K: LiveKernels, levels: LevelOut[], w: number, h:
     const ty = upTaps(h, L.dh, L.f);
     taps.set(L.f, { xi0: K.put(tx.i0), xi1: K.put(tx.i1), xt: K.put(tx.t), yi0: K.put(ty.i0), yi1: K.put(ty.i1), yt: K.put(ty.t) });
   }
+  // a level's planes go to consecutive channels (filterPlaneWasm numbers them so)
+  const tables = levels.map((L) => {
+    L.planes.forEach((p, i) => {
+      if (p.channel !== L.planes[0]!.channel + i) throw new Error('a level\'s channels must be consecutive');
+    });
+    return { srcs: K.put(Int32Array.from(L.planes, (p) => p.ptr)), muls: K.put(Float32Array.from(L.planes, (p) => p.mul)) };
+  });
   const rowFloats = w * stride;
   const chunkRows = Math.max(1, Math.min(rb - ra, Math.floor(2 ** 17 / rowFloats)));
   const chunk = K.alloc(chunkRows * rowFloats);
   for (let y0 = ra; y0 < rb; y0 += chunkRows) {
     const y1 = Math.min(rb, y0 + chunkRows);
-    for (const L of levels) {
+    for (let l = 0; l < levels.length; l++) {
+      const L = levels[l]!;
       const t = taps.get(L.f);
-      for (const p of L.planes) K.k.fb_upsample_rows(p.ptr, L.dw, L.f, w, y0, y1, t?.xi0 ?? 0, t?.xi1 ?? 0, t?.xt ?? 0, t?.yi0 ?? 0, t?.yi1 ?? 0, t?.yt ?? 0, chunk + p.channel * 4, stride, p.mul);
+      K.k.fb_upsample_level(tables[l]!.srcs, tables[l]!.muls, L.planes.length, L.dw, L.f, w, y0, y1, t?.xi0 ?? 0, t?.xi1 ?? 0, t?.xt ?? 0, t?.yi0 ?? 0, t?.yi1 ?? 0, t?.yt ?? 0, chunk + L.planes[0]!.channel * 4, stride);
     }
     out.set(K.f32(chunk, (y1 - y0) * rowFloats), (y0 - ra) * rowFloats);
   }

@@ -30,6 +30,8 @@ export interface LiveKernelExports {
   fb_pixelwise(op: number, a: number, b: number, c: number, o0: number, o1: number, o2: number, n: number): void;
   fb_downsample_box(src: number, dst: number, w: number, h: number, f: number): void;
   fb_upsample_rows(src: number, dw: number, f: number, w: number, y0: number, y1: number, xi0: number, xi1: number, xt: number, yi0: number, yi1: number, yt: number, dst: number, stride: number, mul: number): void;
+  fb_upsample_level(srcs: number, muls: number, np: number, dw: number, f: number, w: number, y0: number, y1: number, xi0: number, xi1: number, xt: number, yi0: number, yi1: number, yt: number, dst: number, stride: number): void;
+  fb_planes_u8(src: number, n: number, c: number, colors: number, mul: number, add: number, planes: number): void;
   rf_predict(x: number, n: number, f: number, nodes: number, roots: number, depth: number, trees: number, value: number, classes: number, inv: number, out: number): void;
 }
 
@@ -76,6 +78,17 @@ export class LiveKernels {
 
   i32(ptr: number, count: number): Int32Array {
     return new Int32Array(this.memory.buffer, ptr, count);
+  }
+
+  u8(ptr: number, count: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, ptr, count);
+  }
+
+  /** copies bytes in; returns their offset */
+  putBytes(data: Uint8Array | Uint8ClampedArray): number {
+    const p = this.alloc(Math.ceil(data.length / 4));
+    this.u8(p, data.length).set(data);
+    return p;
   }
 
   /** copies `data` in; returns its offset */

@@ -278,3 +278,80 @@ void rf_predict(const float *x, i32 n, i32 f, const i32 *nodes, const i32 *roots
     }
   }
 }
+
+/*
+ * fb_upsample_rows for the np planes of one pyramid level (srcs[p] scaled by muls[p] goes to
+ * channel p from dst on), four planes per pass over a row: the taps are computed once per pixel
+ * for four channels written side by side. Same arithmetic as fb_upsample_rows.
+ */
+static inline float bilerp(const float *s, i32 r0, i32 r1, i32 a, i32 b, float u, float v) {
+  const float top = s[r0 + a] + (s[r0 + b] - s[r0 + a]) * u;
+  const float bot = s[r1 + a] + (s[r1 + b] - s[r1 + a]) * u;
+  return top + (bot - top) * v;
+}
+
+EXPORT(fb_upsample_level)
+void fb_upsample_level(const i32 *srcs, const float *muls, i32 np, i32 dw, i32 f, i32 w, i32 y0, i32 y1, const i32 *xi0, const i32 *xi1, const float *xt, const i32 *yi0, const i32 *yi1, const float *yt, float *dst, i32 stride) {
+  i32 p = 0;
+  for (; p + 4 <= np; p += 4) {
+    const float *s0 = (const float *)srcs[p], *s1 = (const float *)srcs[p + 1], *s2 = (const float *)srcs[p + 2], *s3 = (const float *)srcs[p + 3];
+    const float m0 = muls[p], m1 = muls[p + 1], m2 = muls[p + 2], m3 = muls[p + 3];
+    for (i32 y = y0; y < y1; y++) {
+      float *o = dst + (y - y0) * w * stride + p;
+      if (f == 1) {
+        const i32 r = y * w;
+        for (i32 x = 0; x < w; x++, o += stride) {
+          o[0] = s0[r + x] * m0;
+          o[1] = s1[r + x] * m1;
+          o[2] = s2[r + x] * m2;
+          o[3] = s3[r + x] * m3;
+        }
+        continue;
+      }
+      const i32 r0 = yi0[y] * dw, r1 = yi1[y] * dw;
+      const float v = yt[y];
+      for (i32 x = 0; x < w; x++, o += stride) {
+        const i32 a = xi0[x], b = xi1[x];
+        const float u = xt[x];
+        o[0] = bilerp(s0, r0, r1, a, b, u, v) * m0;
+        o[1] = bilerp(s1, r0, r1, a, b, u, v) * m1;
+        o[2] = bilerp(s2, r0, r1, a, b, u, v) * m2;
+        o[3] = bilerp(s3, r0, r1, a, b, u, v) * m3;
+      }
+    }
+  }
+  for (; p < np; p++) fb_upsample_rows((const float *)srcs[p], dw, f, w, y0, y1, xi0, xi1, xt, yi0, yi1, yt, dst + p, stride, muls[p]);
+}
+
+/*
+ * An 8-bit image's n pixels (c interleaved channels) as float planes: v = byte * mul + add per
+ * colour channel (the first `colors`, at most 3; planes[1 + k]), and their mean as luminance
+ * (planes[0]); with colors = 0 the first channel is the luminance.
+ */
+EXPORT(fb_planes_u8)
+void fb_planes_u8(const unsigned char *src, i32 n, i32 c, i32 colors, float mul, float add, const i32 *planes) {
+  float *lum = (float *)planes[0];
+  if (colors == 0) {
+    for (i32 i = 0; i < n; i++) lum[i] = (float)src[i * c] * mul + add;
+    return;
+  }
+  float *c0 = (float *)planes[1], *c1 = colors > 1 ? (float *)planes[2] : 0, *c2 = colors > 2 ? (float *)planes[3] : 0;
+  const float inv = 1.0f / (float)colors;
+  for (i32 i = 0; i < n; i++) {
+    const unsigned char *p = src + i * c;
+    const float a = (float)p[0] * mul + add;
+    float s = a;
+    c0[i] = a;
+    if (colors > 1) {
+      const float b = (float)p[1] * mul + add;
+      c1[i] = b;
+      s += b;
+    }
+    if (colors > 2) {
+      const float d = (float)p[2] * mul + add;
+      c2[i] = d;
+      s += d;
+    }
+    lum[i] = colors == 3 ? s / 3.0f : s * inv;
+  }
+}
