@@ -203,8 +203,8 @@ export function trainForest(x: Float32Array, y: Uint8Array, w: Float32Array | nu
 
 /**
  * A forest as the wasm kernel reads it: 4 words per node {feature, threshold, left, right}, node
- * indices over all trees; a leaf is {0, -inf, itself, itself}, so a row that reaches it stays
- * there for the rest of the tree's depth.
+ * indices over all trees; a leaf is {-1, -inf, itself, itself}, so a row that reaches it stays
+ * there while the other rows of its group of eight descend.
  */
 interface PackedForest {
   nodes: Int32Array;
@@ -234,7 +234,7 @@ function pack(forest: RandomForest): PackedForest {
       const l = t.left[i]!;
       const r = t.right[i]!;
       if (!leaf && !(l >= 0 && l < m && r >= 0 && r < m)) throw new ForestInputError(`tree ${k} node ${i} has children ${l}, ${r} outside its ${m} nodes`);
-      nodes[o] = leaf ? 0 : t.feature[i]!;
+      nodes[o] = leaf ? -1 : t.feature[i]!;
       thr[o + 1] = leaf ? -Infinity : t.threshold[i]!;
       nodes[o + 2] = base + (leaf ? i : l);
       nodes[o + 3] = base + (leaf ? i : r);

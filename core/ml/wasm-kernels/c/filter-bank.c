@@ -230,14 +230,17 @@ void fb_upsample_rows(const float *src, i32 dw, i32 f, i32 w, i32 y0, i32 y1, co
 /*
  * Random-forest class probabilities of n rows of f features (row-major x). nodes: 4 words per
  * node {feature (i32), threshold (f32), left (i32), right (i32)}, node indices global over the
- * concatenated trees, leaves packed as {0, -inf, self, self} (every row stays put once there);
+ * concatenated trees, leaves packed as {-1, -inf, self, self} (a row stays put once there; its
+ * x[-1] read is in bounds: the caller keeps x off offset 0, and the value is never used);
  * roots[t], depth[t]: tree t's root and depth; value: classes floats per node. out (n x classes)
  * is overwritten: out = sum over trees in order of value * inv, each add rounded to float32 from
  * double like the TS (so the results are bit-identical).
- * Each row takes exactly depth[t] branch-free steps (x < threshold picks left, otherwise, NaN
- * included, right), eight rows at a time, in blocks of rows whose features stay in L1.
+ * Rows descend eight at a time in branch-free steps (x < threshold picks left, otherwise, NaN
+ * included, right) until all eight are at leaves (at most depth[t] steps), in blocks of rows
+ * whose features stay in L1.
  */
-#define STEP(k) n##k = nodes[4 * n##k + 2 + !(x##k[nodes[4 * n##k]] < thr[4 * n##k + 1])]
+#define FEAT(k) const i32 f##k = nodes[4 * n##k]
+#define STEP(k) n##k = nodes[4 * n##k + 2 + !(x##k[f##k] < thr[4 * n##k + 1])]
 
 static inline void add_leaf(float *o, const float *v, i32 classes, double inv) {
   for (i32 c = 0; c < classes; c++) o[c] = (float)((double)o[c] + (double)v[c] * inv);
@@ -257,6 +260,8 @@ void rf_predict(const float *x, i32 n, i32 f, const i32 *nodes, const i32 *roots
         const float *x0 = x + i * f, *x1 = x0 + f, *x2 = x1 + f, *x3 = x2 + f, *x4 = x3 + f, *x5 = x4 + f, *x6 = x5 + f, *x7 = x6 + f;
         i32 n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root;
         for (i32 s = 0; s < d; s++) {
+          FEAT(0); FEAT(1); FEAT(2); FEAT(3); FEAT(4); FEAT(5); FEAT(6); FEAT(7);
+          if ((f0 & f1 & f2 & f3 & f4 & f5 & f6 & f7) < 0) break; /* all eight at a leaf */
           STEP(0); STEP(1); STEP(2); STEP(3); STEP(4); STEP(5); STEP(6); STEP(7);
         }
         float *o = out + i * classes;
@@ -272,7 +277,11 @@ void rf_predict(const float *x, i32 n, i32 f, const i32 *nodes, const i32 *roots
       for (; i < b1; i++) {
         const float *x0 = x + i * f;
         i32 n0 = root;
-        for (i32 s = 0; s < d; s++) STEP(0);
+        for (i32 s = 0; s < d; s++) {
+          FEAT(0);
+          if (f0 < 0) break;
+          STEP(0);
+        }
         add_leaf(out + i * classes, value + n0 * classes, classes, inv);
       }
     }
