@@ -11,7 +11,7 @@
  */
 import type { FeatureImage, FeatureStack, FeatureStackOptions, FilterName } from './feature-types';
 import { ALL_FILTERS, filterPlaneInto, filterWidth, pyramidFactor } from './filter-bank';
-import { filterPlaneWasm, interleaveInto, type LevelOut } from './filter-bank-wasm';
+import { filterPlaneWasm, filterReach, interleaveInto, type LevelOut } from './filter-bank-wasm';
 import { withLiveKernels, type LiveKernels } from '../wasm-kernels/live-kernels';
 
 export const DEFAULT_SCALES: readonly number[] = [0.7, 1.6, 3.5, 5, 10];
@@ -138,50 +138,98 @@ function planesOf(image: FeatureImage, y0: number, y1: number, map: IntensityMap
   return [lum, ...cols];
 }
 
-/** planesOf into wasm memory (8-bit images converted there); returns the planes' offsets */
-function planesIn(K: LiveKernels, image: FeatureImage, y0: number, y1: number, map: IntensityMap): number[] {
+/** planesOf of columns [x0, x1) into wasm memory (8-bit images converted there); returns the planes' offsets */
+function planesIn(K: LiveKernels, image: FeatureImage, y0: number, y1: number, x0: number, x1: number, map: IntensityMap): number[] {
   const { width: w, channels: c, data } = image;
-  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) return planesOf(image, y0, y1, map).map((p) => K.put(p));
-  const n = w * (y1 - y0);
+  const sw = x1 - x0;
+  const n = sw * (y1 - y0);
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
+    const full = planesOf(image, y0, y1, map);
+    if (sw === w) return full.map((p) => K.put(p));
+    return full.map((p) => {
+      const q = K.alloc(n);
+      const v = K.f32(q, n);
+      for (let y = 0; y < y1 - y0; y++) v.set(p.subarray(y * w + x0, y * w + x1), y * sw);
+      return q;
+    });
+  }
   const colors = c > 1 ? Math.min(c, 3) : 0;
-  const src = K.putBytes(data.subarray(y0 * w * c, y1 * w * c));
+  let src: number;
+  if (sw === w) src = K.putBytes(data.subarray(y0 * w * c, y1 * w * c));
+  else {
+    src = K.alloc(Math.ceil((n * c) / 4));
+    const v = K.u8(src, n * c);
+    for (let y = y0; y < y1; y++) v.set(data.subarray((y * w + x0) * c, (y * w + x1) * c), (y - y0) * sw * c);
+  }
   const planes = Array.from({ length: colors + 1 }, () => K.alloc(n));
   K.k.fb_planes_u8(src, n, c, colors, map.mul, map.add, K.put(Int32Array.from(planes)));
   return planes;
 }
 
+/** wasm path: images wider than this are computed in vertical strips of this many columns (plus halo), to bound the planes' memory */
+let stripWidth = 1024;
+
+/** Sets the wasm path's strip width (tests); returns the previous one. */
+export function setFeatureStripWidth(px: number): number {
+  const was = stripWidth;
+  stripWidth = Math.max(8, Math.floor(px));
+  return was;
+}
+
 /**
  * Rows [y0, y1) of the stack into `dst` (exactly those rows), computed from image rows
- * [ys, ye) (the band and its halo): on the SIMD wasm kernels where they run, else in TS.
+ * [ys, ye) (the band and its halo): on the SIMD wasm kernels where they run, else in TS. On
+ * wasm, images wider than 1.5 strips go in vertical strips with a halo of filterReach columns
+ * (aligned to the pyramid), which gives the same values as the whole width.
  */
 function computeBand(image: FeatureImage, r: Resolved, map: IntensityMap, ys: number, ye: number, y0: number, y1: number, dst: Float32Array, nf: number): void {
-  const w = image.width;
+  const W = image.width;
   const h = ye - ys;
-  // the band's input planes and every feature plane (the coarse ones smaller), plus temporaries
-  const bytes = 4 * w * h * (Math.min(image.channels, 3) + 1 + nf / 2 + 12) + 2 ** 20;
-  withLiveKernels(
-    bytes,
-    (K) => {
-      const levels: LevelOut[] = [];
-      let off = 0;
-      planesIn(K, image, ys, ye, map).forEach((src, p) => {
-        const fs = p === 0 ? r.filters : r.colorFilters;
-        if (!fs.length) return;
-        for (const s of r.scales) {
-          const L = filterPlaneWasm(K, src, w, h, s, fs, off);
-          off += L.planes.length;
-          levels.push(L);
-        }
-      });
-      interleaveInto(K, levels, w, h, y0 - ys, y1 - ys, dst, nf);
-    },
-    () => {
-      if (ys === y0 && ye === y1) return computeRowsTs(image, r, map, ys, ye, dst, nf);
-      const tmp = new Float32Array(w * h * nf);
-      computeRowsTs(image, r, map, ys, ye, tmp, nf);
-      dst.set(tmp.subarray((y0 - ys) * w * nf, (y1 - ys) * w * nf));
-    },
-  );
+  const fmax = Math.max(...r.scales.map(pyramidFactor));
+  const step = W <= stripWidth * 1.5 ? W : Math.max(fmax, Math.floor(stripWidth / fmax) * fmax);
+  const reach = Math.max(...r.scales.map(filterReach));
+  const strips: [number, number, number, number][] = [];
+  for (let x0 = 0; x0 < W; x0 += step) {
+    const x1 = Math.min(W, x0 + step);
+    if (x0 === 0 && x1 === W) strips.push([0, W, 0, W]);
+    else strips.push([x0, x1, Math.max(0, Math.floor((x0 - reach) / fmax) * fmax), Math.min(W, Math.ceil((x1 + reach) / fmax) * fmax)]);
+  }
+  const widest = Math.max(...strips.map(([, , xs, xe]) => xe - xs));
+  // the strip's input planes and every feature plane (the coarse ones smaller), plus temporaries
+  const bytes = 4 * widest * h * (Math.min(image.channels, 3) + 1 + nf / 2 + 12) + 2 ** 20;
+  let first = true;
+  for (const [x0, x1, xs, xe] of strips) {
+    const sw = xe - xs;
+    const done = withLiveKernels(
+      bytes,
+      (K) => {
+        const levels: LevelOut[] = [];
+        let off = 0;
+        planesIn(K, image, ys, ye, xs, xe, map).forEach((src, p) => {
+          const fs = p === 0 ? r.filters : r.colorFilters;
+          if (!fs.length) return;
+          for (const s of r.scales) {
+            const L = filterPlaneWasm(K, src, sw, h, s, fs, off);
+            off += L.planes.length;
+            levels.push(L);
+          }
+        });
+        interleaveInto(K, levels, sw, h, y0 - ys, y1 - ys, x0 - xs, x1 - xs, dst, nf, x0 * nf, W * nf);
+        return true;
+      },
+      () => false,
+    );
+    if (done) {
+      first = false;
+      continue;
+    }
+    if (!first) throw new Error('the wasm kernels went away between strips');
+    if (ys === y0 && ye === y1) return computeRowsTs(image, r, map, ys, ye, dst, nf);
+    const tmp = new Float32Array(W * h * nf);
+    computeRowsTs(image, r, map, ys, ye, tmp, nf);
+    dst.set(tmp.subarray((y0 - ys) * W * nf, (y1 - ys) * W * nf));
+    return;
+  }
 }
 
 function computeRowsTs(image: FeatureImage, r: Resolved, map: IntensityMap, y0: number, y1: number, out: Float32Array, nf: number): void {

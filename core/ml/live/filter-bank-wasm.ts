@@ -134,11 +134,12 @@ export function filterPlaneWasm(K: LiveKernels, src: number, w: number, h: numbe
 }
 
 /**
- * Writes rows [ra, rb) of the planes of `levels` (w x h pixels at full resolution) into the HWC
- * buffer `out` (row ra at its start, `stride` channels), a few rows at a time through a chunk
- * buffer in wasm memory, each level's channels side by side.
+ * Writes rows [ra, rb), columns [ca, cb) of the planes of `levels` (w x h pixels at full
+ * resolution) into the HWC buffer `out` (`stride` channels): pixel (ca, ra) goes to element
+ * `outOffset`, rows `outRow` elements apart. A few rows at a time through a chunk buffer in wasm
+ * memory, each level's channels side by side.
  */
-export function interleaveInto(K: LiveKernels, levels: LevelOut[], w: number, h: number, ra: number, rb: number, out: Float32Array, stride: number): void {
+export function interleaveInto(K: LiveKernels, levels: LevelOut[], w: number, h: number, ra: number, rb: number, ca: number, cb: number, out: Float32Array, stride: number, outOffset: number, outRow: number): void {
   const taps = new Map<number, { xi0: number; xi1: number; xt: number; yi0: number; yi1: number; yt: number }>();
   for (const L of levels) {
     if (L.f === 1 || taps.has(L.f)) continue;
@@ -149,13 +150,14 @@ export function interleaveInto(K: LiveKernels, levels: LevelOut[], w: number, h:
   // a level's planes go to consecutive channels (filterPlaneWasm numbers them so)
   const tables = levels.map((L) => {
     L.planes.forEach((p, i) => {
-      if (p.channel !== L.planes[0]!.channel + i) throw new Error('a level\'s channels must be consecutive');
+      if (p.channel !== L.planes[0]!.channel + i) throw new Error("a level's channels must be consecutive");
     });
     return { srcs: K.put(Int32Array.from(L.planes, (p) => p.ptr)), muls: K.put(Float32Array.from(L.planes, (p) => p.mul)) };
   });
   const rowFloats = w * stride;
   const chunkRows = Math.max(1, Math.min(rb - ra, Math.floor(2 ** 17 / rowFloats)));
   const chunk = K.alloc(chunkRows * rowFloats);
+  const whole = ca === 0 && cb === w && outRow === rowFloats;
   for (let y0 = ra; y0 < rb; y0 += chunkRows) {
     const y1 = Math.min(rb, y0 + chunkRows);
     for (let l = 0; l < levels.length; l++) {
@@ -163,6 +165,20 @@ export function interleaveInto(K: LiveKernels, levels: LevelOut[], w: number, h:
       const t = taps.get(L.f);
       K.k.fb_upsample_level(tables[l]!.srcs, tables[l]!.muls, L.planes.length, L.dw, L.f, w, y0, y1, t?.xi0 ?? 0, t?.xi1 ?? 0, t?.xt ?? 0, t?.yi0 ?? 0, t?.yi1 ?? 0, t?.yt ?? 0, chunk + L.planes[0]!.channel * 4, stride);
     }
-    out.set(K.f32(chunk, (y1 - y0) * rowFloats), (y0 - ra) * rowFloats);
+    if (whole) out.set(K.f32(chunk, (y1 - y0) * rowFloats), outOffset + (y0 - ra) * rowFloats);
+    else for (let y = y0; y < y1; y++) out.set(K.f32(chunk + ((y - y0) * rowFloats + ca * stride) * 4, (cb - ca) * stride), outOffset + (y - ra) * outRow);
   }
+}
+
+/**
+ * How far (full-resolution pixels) a feature at `sigma` reads its input, through the pyramid's
+ * box and bilinear steps and the longest filter chain (structure: derivative then smoothing), with
+ * margin: a strip computed with this much halo on each side equals the full-width result.
+ */
+export function filterReach(sigma: number): number {
+  const f = pyramidFactor(sigma);
+  const s = f > 1 ? Math.sqrt(Math.max(sigma * sigma - (f * f - 1) / 12, 0.25)) / f : sigma;
+  const r = (t: number) => Math.max(1, Math.ceil(3 * t));
+  const chain = Math.max(r(s), r(0.66 * s), r(s) + r(Math.max(s / 2, 0.3)));
+  return f * (chain + 4);
 }

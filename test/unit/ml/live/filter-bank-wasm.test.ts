@@ -5,7 +5,7 @@
  * all filters and the default scales (pyramid levels 1, 2, 4, 8), and banded images (tileRows).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { computeFeatureStack, forEachFeatureBand } from '../../../../core/ml/live/compute-feature-stack';
+import { computeFeatureStack, forEachFeatureBand, setFeatureStripWidth } from '../../../../core/ml/live/compute-feature-stack';
 import type { FeatureImage, FeatureStackOptions } from '../../../../core/ml/live/feature-types';
 import { liveKernelsUnavailable, setLiveKernelsEnabled } from '../../../../core/ml/wasm-kernels/live-kernels';
 
@@ -108,5 +108,30 @@ describe('filter bank: SIMD wasm == TS', () => {
     for (let i = 0; i < n; i++) data[i] = 1000 * Math.sin(i * 0.37) - 200;
     const { ts, wasm } = stackBoth({ data, width: 33, height: 27, channels: 1 }, all);
     expect(worstRelative(wasm.data, ts.data, ts.channels)).toBeLessThan(1e-4);
+  });
+
+  it('vertical strips (wide images) give exactly the whole-width values', () => {
+    for (const [w, h, c, float] of [
+      [301, 40, 3, false],
+      [203, 27, 4, false],
+      [150, 21, 1, true],
+    ] as const) {
+      const u8 = randomImage(w, h, c, w + h);
+      const image = float ? { ...u8, data: Float32Array.from(u8.data, (v) => v / 255) } : u8;
+      for (const opts of [{}, all]) {
+        const whole = computeFeatureStack(image, opts);
+        const was = setFeatureStripWidth(48);
+        try {
+          const strips = computeFeatureStack(image, opts);
+          expect(strips.data).toEqual(whole.data);
+          setLiveKernelsEnabled(false);
+          const ts = computeFeatureStack(image, opts);
+          expect(worstRelative(strips.data, ts.data, ts.channels)).toBeLessThan(1e-4);
+        } finally {
+          setFeatureStripWidth(was);
+          setLiveKernelsEnabled(true);
+        }
+      }
+    }
   });
 });
