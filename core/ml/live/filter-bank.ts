@@ -138,7 +138,7 @@ export function downsampleBox(src: Float32Array, w: number, h: number, f: number
 }
 
 /** Precomputed bilinear taps from a level of factor f back to n full-resolution positions. */
-function upTaps(n: number, dn: number, f: number): { i0: Int32Array; i1: Int32Array; t: Float32Array } {
+export function upTaps(n: number, dn: number, f: number): { i0: Int32Array; i1: Int32Array; t: Float32Array } {
   const i0 = new Int32Array(n);
   const i1 = new Int32Array(n);
   const t = new Float32Array(n);
