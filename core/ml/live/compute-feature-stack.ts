@@ -138,12 +138,14 @@ function planesOf(image: FeatureImage, y0: number, y1: number, map: IntensityMap
   return [lum, ...cols];
 }
 
-/** planesOf of columns [x0, x1) into wasm memory (8-bit images converted there); returns the planes' offsets */
+/** planesOf of columns [x0, x1) into wasm memory (8-bit and float32 images converted there); returns the planes' offsets */
 function planesIn(K: LiveKernels, image: FeatureImage, y0: number, y1: number, x0: number, x1: number, map: IntensityMap): number[] {
-  const { width: w, channels: c, data } = image;
+  const { width: w, channels: c } = image;
+  const data = image.data as Uint8Array | Uint8ClampedArray | Float32Array;
   const sw = x1 - x0;
   const n = sw * (y1 - y0);
-  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
+  const u8 = data instanceof Uint8Array || data instanceof Uint8ClampedArray;
+  if (!u8 && !(data instanceof Float32Array)) {
     const full = planesOf(image, y0, y1, map);
     if (sw === w) return full.map((p) => K.put(p));
     return full.map((p) => {
@@ -154,15 +156,13 @@ function planesIn(K: LiveKernels, image: FeatureImage, y0: number, y1: number, x
     });
   }
   const colors = c > 1 ? Math.min(c, 3) : 0;
-  let src: number;
-  if (sw === w) src = K.putBytes(data.subarray(y0 * w * c, y1 * w * c));
-  else {
-    src = K.alloc(Math.ceil((n * c) / 4));
-    const v = K.u8(src, n * c);
-    for (let y = y0; y < y1; y++) v.set(data.subarray((y * w + x0) * c, (y * w + x1) * c), (y - y0) * sw * c);
-  }
+  // the pixels of the strip, as they are (bytes or floats), converted to planes in wasm
+  const src = K.alloc(u8 ? Math.ceil((n * c) / 4) : n * c);
+  const v = u8 ? K.u8(src, n * c) : K.f32(src, n * c);
+  if (sw === w) v.set(data.subarray(y0 * w * c, y1 * w * c));
+  else for (let y = y0; y < y1; y++) v.set(data.subarray((y * w + x0) * c, (y * w + x1) * c), (y - y0) * sw * c);
   const planes = Array.from({ length: colors + 1 }, () => K.alloc(n));
-  K.k.fb_planes_u8(src, n, c, colors, map.mul, map.add, K.put(Int32Array.from(planes)));
+  (u8 ? K.k.fb_planes_u8 : K.k.fb_planes_f32)(src, n, c, colors, map.mul, map.add, K.put(Int32Array.from(planes)));
   return planes;
 }
 

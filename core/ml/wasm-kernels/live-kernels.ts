@@ -32,6 +32,7 @@ export interface LiveKernelExports {
   fb_upsample_rows(src: number, dw: number, f: number, w: number, y0: number, y1: number, xi0: number, xi1: number, xt: number, yi0: number, yi1: number, yt: number, dst: number, stride: number, mul: number): void;
   fb_upsample_level(srcs: number, muls: number, np: number, dw: number, f: number, w: number, y0: number, y1: number, xi0: number, xi1: number, xt: number, yi0: number, yi1: number, yt: number, dst: number, stride: number): void;
   fb_planes_u8(src: number, n: number, c: number, colors: number, mul: number, add: number, planes: number): void;
+  fb_planes_f32(src: number, n: number, c: number, colors: number, mul: number, add: number, planes: number): void;
   rf_predict(x: number, n: number, f: number, nodes: number, roots: number, depth: number, trees: number, value: number, classes: number, inv: number, out: number): void;
 }
 

@@ -364,3 +364,31 @@ void fb_planes_u8(const unsigned char *src, i32 n, i32 c, i32 colors, float mul,
     lum[i] = colors == 3 ? s / 3.0f : s * inv;
   }
 }
+
+/* fb_planes_u8 for a float32 image */
+EXPORT(fb_planes_f32)
+void fb_planes_f32(const float *src, i32 n, i32 c, i32 colors, float mul, float add, const i32 *planes) {
+  float *lum = (float *)planes[0];
+  if (colors == 0) {
+    for (i32 i = 0; i < n; i++) lum[i] = src[i * c] * mul + add;
+    return;
+  }
+  float *c0 = (float *)planes[1], *c1 = colors > 1 ? (float *)planes[2] : 0, *c2 = colors > 2 ? (float *)planes[3] : 0;
+  for (i32 i = 0; i < n; i++) {
+    const float *p = src + i * c;
+    const float a = p[0] * mul + add;
+    float s = a;
+    c0[i] = a;
+    if (colors > 1) {
+      const float b = p[1] * mul + add;
+      c1[i] = b;
+      s += b;
+    }
+    if (colors > 2) {
+      const float d = p[2] * mul + add;
+      c2[i] = d;
+      s += d;
+    }
+    lum[i] = s / (float)colors;
+  }
+}

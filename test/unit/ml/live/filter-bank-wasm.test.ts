@@ -137,4 +137,15 @@ describe('filter bank: SIMD wasm == TS', () => {
       }
     }
   });
+
+  it('float32 RGB and RGBA images, robust normalisation and dark-background polarity (the live service passes unit floats)', () => {
+    for (const c of [3, 4]) {
+      const u8 = randomImage(67, 45, c, 3 + c);
+      const image = { ...u8, data: Float32Array.from(u8.data, (v) => v / 255) };
+      for (const opts of [{ normalize: 'robust' as const }, { normalize: 'robust' as const, polarity: 'dark-background' as const, colorFilters: ['gaussian', 'gradient'] as ('gaussian' | 'gradient')[] }]) {
+        const { ts, wasm } = stackBoth(image, opts);
+        expect(worstRelative(wasm.data, ts.data, ts.channels)).toBeLessThan(1e-4);
+      }
+    }
+  });
 });
