@@ -4,7 +4,7 @@
  * range, on tiny sizes (1 x N, N x 1, smaller than a kernel's radius), odd sizes, 1-4 channels,
  * all filters and the default scales (pyramid levels 1, 2, 4, 8), and banded images (tileRows).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { computeFeatureStack, forEachFeatureBand, setFeatureStripWidth } from '../../../../core/ml/live/compute-feature-stack';
 import type { FeatureImage, FeatureStackOptions } from '../../../../core/ml/live/feature-types';
 import { liveKernelsUnavailable, setLiveKernelsEnabled } from '../../../../core/ml/wasm-kernels/live-kernels';
@@ -45,6 +45,10 @@ function worstRelative(a: Float32Array, b: Float32Array, channels: number): numb
   return worst;
 }
 
+// both paths are compared even where MASKWRIGHT_LIVE_WASM=0 turns the wasm one off by default
+beforeAll(() => {
+  setLiveKernelsEnabled(true);
+});
 afterEach(() => {
   setLiveKernelsEnabled(true);
 });

@@ -4,7 +4,7 @@
  * features, a hand-built tree whose children are not adjacent, and an `out` buffer that is
  * larger than needed.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ForestInputError, forestFromJson, predictForest, predictForestRows, trainForest, type RandomForest } from '../../../../core/ml/live/random-forest';
 import { liveKernelsUnavailable, setLiveKernelsEnabled } from '../../../../core/ml/wasm-kernels/live-kernels';
 
@@ -21,6 +21,10 @@ function both(forest: RandomForest, x: Float32Array, n: number): { ts: Float32Ar
   return { ts, wasm };
 }
 
+// both paths are compared even where MASKWRIGHT_LIVE_WASM=0 turns the wasm one off by default
+beforeAll(() => {
+  setLiveKernelsEnabled(true);
+});
 afterEach(() => {
   setLiveKernelsEnabled(true);
 });
