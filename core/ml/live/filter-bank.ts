@@ -14,6 +14,8 @@
  * s/f >= 1 px, the box's own variance (f^2-1)/12 subtracted) and bilinearly upsampled;
  * derivatives are rescaled by 1/f per order, so values stay in full-resolution units.
  * Borders are mirrored (x = -1 reads x = 1).
+ * This is the reference and the fallback: compute-feature-stack.ts runs the same bank on SIMD wasm
+ * kernels (filter-bank-wasm.ts) where they are available.
  */
 import type { FilterName } from './feature-types';
 
