@@ -152,4 +152,19 @@ describe('filter bank: SIMD wasm == TS', () => {
       }
     }
   });
+
+  it('bands and strips together (a large image streamed band by band) equal the TS stack', () => {
+    const image = randomImage(170, 120, 3, 21);
+    setLiveKernelsEnabled(false);
+    const ts = computeFeatureStack(image, { tileRows: 32 });
+    setLiveKernelsEnabled(true);
+    const was = setFeatureStripWidth(56);
+    try {
+      const got = new Float32Array(ts.data.length);
+      forEachFeatureBand(image, { tileRows: 32 }, (b, nf) => got.set(b.data, b.y0 * 170 * nf));
+      expect(worstRelative(got, ts.data, ts.channels)).toBeLessThan(1e-4);
+    } finally {
+      setFeatureStripWidth(was);
+    }
+  });
 });
