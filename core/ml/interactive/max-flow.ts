@@ -27,6 +27,8 @@ export class MaxFlowGraph {
   private readonly ts: Int32Array;
   private readonly dist: Int32Array;
   private flow = 0;
+  /** the arcs' capacities as added, kept by the first maxflow() for reset() */
+  private cap0: Float64Array | null = null;
 
   constructor(
     readonly nodes: number,
@@ -65,8 +67,20 @@ export class MaxFlowGraph {
     this.tr[i]! += toSource - toSink;
   }
 
+  /**
+   * Keeps the edges and their capacities as first added, drops the flow and the terminal
+   * capacities: the graph for another round with new unary terms (GrabCut's rounds, where only
+   * the terminals change), without rebuilding the arcs.
+   */
+  reset(): void {
+    if (this.cap0) this.rcap.set(this.cap0);
+    this.tr.fill(0);
+    this.flow = 0;
+  }
+
   /** Runs max-flow; returns the flow value (the minimum cut's cost). */
   maxflow(): number {
+    if (!this.cap0) this.cap0 = this.rcap.slice();
     const { first, nextArc, head, rcap, tr, parent, sink, ts, dist } = this;
     const n = this.nodes;
     // FIFO of active nodes (a node may appear more than once; stale entries are skipped)

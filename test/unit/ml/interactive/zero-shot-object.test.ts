@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MaxFlowGraph } from '../../../../core/ml/interactive/max-flow';
-import { ZeroShotSegmenter } from '../../../../core/ml/interactive/zero-shot-object';
+import { geodesicDistance, ZeroShotSegmenter } from '../../../../core/ml/interactive/zero-shot-object';
 import { binaryIou } from '../../../../core/ml/iou-metrics';
 import { createRng } from '../../../../core/ml/train/rng';
 
@@ -67,6 +67,77 @@ describe('MaxFlowGraph (Boykov-Kolmogorov)', () => {
       expect(c).toBe(flow);
     }
   });
+
+  it('after reset() the same arcs give the minimum cut for new terminal capacities', () => {
+    const rng = createRng(5);
+    for (let t = 0; t < 100; t++) {
+      const n = 2 + rng.int(8);
+      const edges: [number, number, number, number][] = [];
+      const ne = 1 + rng.int(3 * n);
+      for (let e = 0; e < ne; e++) {
+        const i = rng.int(n);
+        let j = rng.int(n);
+        if (j === i) j = (i + 1) % n;
+        edges.push([i, j, rng.int(10), rng.int(10)]);
+      }
+      const g = new MaxFlowGraph(n, ne);
+      for (const [i, j, c, r] of edges) g.addEdge(i, j, c, r);
+      for (let round = 0; round < 3; round++) {
+        if (round > 0) g.reset();
+        const term: [number, number][] = Array.from({ length: n }, () => [rng.int(12), rng.int(12)]);
+        term.forEach(([s, k], i) => g.addTerminal(i, s, k));
+        expect(g.maxflow()).toBe(bruteMinCut(n, edges, term));
+      }
+    }
+  });
+});
+
+describe('geodesicDistance', () => {
+  /** squared differences of a 1-channel w x h image, in the layout the cut uses (right, down, down-right, down-left) */
+  const pairs = (v: number[], w: number, h: number) => {
+    const d2 = new Float32Array(w * h * 4).fill(-1);
+    const dx = [1, 0, 1, -1];
+    const dy = [0, 1, 1, 1];
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        for (let k = 0; k < 4; k++) {
+          const X = x + dx[k]!;
+          const Y = y + dy[k]!;
+          if (X >= 0 && Y >= 0 && X < w && Y < h) d2[(y * w + x) * 4 + k] = (v[y * w + x]! - v[Y * w + X]!) ** 2;
+        }
+      }
+    }
+    return d2;
+  };
+
+  it('is the octile distance on a flat image', () => {
+    const w = 6;
+    const h = 5;
+    const d = geodesicDistance(w, h, pairs(new Array(w * h).fill(0), w, h), 1, 5, [0]);
+    expect(d[0]).toBe(0);
+    expect(d[4]).toBeCloseTo(4, 5); // (4, 0)
+    expect(d[4 * w + 4]).toBeCloseTo(4 * Math.SQRT2, 5); // (4, 4)
+    expect(d[2 * w + 5]).toBeCloseTo(3 + 2 * Math.SQRT2, 5); // (5, 2)
+  });
+
+  it('an edge lengthens every path that crosses it, and a detour around it is found', () => {
+    const w = 9;
+    const h = 7;
+    // a wall at x = 4 except in the last row
+    const v = Array.from({ length: w * h }, (_, i) => (i % w >= 4 ? 1 : 0));
+    const d2 = pairs(v, w, h);
+    const meanD2 = 1;
+    const contrast = 3;
+    const d = geodesicDistance(w, h, d2, meanD2, contrast, [3 * w + 0]);
+    // the same side: plain distance
+    expect(d[3 * w + 3]).toBeCloseTo(3, 5);
+    // across: one step costs 1 + 3 x 1 = 4 instead of 1
+    expect(d[3 * w + 4]).toBeCloseTo(3 + 4, 5);
+    // every pixel beyond the wall pays at least one crossing
+    for (let y = 0; y < h; y++) for (let x = 4; x < w; x++) expect(d[y * w + x]!).toBeGreaterThanOrEqual(x + 3 - 1e-5);
+    // no seeds: unreachable
+    expect(geodesicDistance(w, h, d2, meanD2, contrast, [])[0]).toBe(Infinity);
+  });
 });
 
 describe('ZeroShotSegmenter', () => {
@@ -81,6 +152,19 @@ describe('ZeroShotSegmenter', () => {
     const r = s.segment({ clicks: [{ x: 60, y: 48, positive: true }] });
     expect(binaryIou(r.mask, gt)).toBeGreaterThan(0.9);
     expect(r.sources).toEqual(['zero-shot']);
+  });
+
+  it('one click on a small object touching a large one of another colour gives the small one', () => {
+    const w = 160;
+    const h = 120;
+    const small = (x: number, y: number) => (x - 50) ** 2 + (y - 60) ** 2 <= 9 ** 2;
+    const big = (x: number, y: number) => (x - 90) ** 2 + (y - 60) ** 2 <= 32 ** 2 && !small(x, y);
+    const img = synth(w, h, 3, (x, y) => (small(x, y) ? [210, 190, 60] : big(x, y) ? [120, 40, 40] : null));
+    const gt = Uint8Array.from({ length: w * h }, (_, i) => (small(i % w, Math.floor(i / w)) ? 1 : 0));
+    const s = new ZeroShotSegmenter();
+    s.setImage({ data: img, width: w, height: h, channels: 3 });
+    const r = s.segment({ clicks: [{ x: 50, y: 60, positive: true }] });
+    expect(binaryIou(r.mask, gt)).toBeGreaterThan(0.8);
   });
 
   it('a negative click splits two touching objects of similar colour', () => {
