@@ -18,12 +18,15 @@
  *      BENCH_LIVE_UNET_S overrides, 0 skips), and the MobileNetV2-encoder U-Net with the same
  *      recipe; scored with the same TEST metric as the forest.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeImage } from '../../core/imaging/decode-image';
 import { computeFeatureStack, DEFAULT_SCALES } from '../../core/ml/live/compute-feature-stack';
 import type { FeatureImage, FeatureStack, FeatureStackOptions } from '../../core/ml/live/feature-types';
-import { mergeTrainingSets, predictImage, predictStack, sampleImage, trainFromSet, type LiveModel, type TrainingSet } from '../../core/ml/live/live-classifier';
+import { mergeTrainingSets, predictStack, sampleImage, trainFromSet, type LiveModel, type TrainingSet } from '../../core/ml/live/live-classifier';
+import { encodeLiveModel } from '../../core/ml/live/live-model-file';
 import { concatStacks, MobileNetFeatures } from '../../core/ml/live/mobilenet-features';
 import { findNsfwjsMobileNet } from '../../core/ml/models/mobilenet-unet';
 import { selectBackend } from '../../core/ml/backend';
@@ -456,20 +459,20 @@ const suite: BenchSuite = {
     rows.push({ metric: 'feature cache per megapixel (RGB)', value: perMp, unit: 'MiB', note: `${bigStack!.channels} float32 features per pixel` });
     bigStack = null;
     if (!ctx.quick) {
+      // in a fresh child process: this process's peak RSS (the U-Net training's) would hide the prediction's
       const n = 4096;
-      const d = new Uint8Array(n * n * 3);
-      const s = big.data as Uint8Array;
-      for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) for (let c = 0; c < 3; c++) d[(y * n + x) * 3 + c] = s[((y % 1024) * 1024 + (x % 1024)) * 3 + c]!;
-      const rss0 = process.memoryUsage().rss;
-      const max0 = process.resourceUsage().maxRSS * 1024;
-      const t0 = performance.now();
-      const pred = predictImage(pm, { data: d, width: n, height: n, channels: 3 });
-      const dt = performance.now() - t0;
-      const max1 = process.resourceUsage().maxRSS * 1024;
-      const peak = Math.max(0, max1 - Math.max(max0, rss0));
-      // the process's peak RSS (maxRSS) may already be above this prediction's from earlier work (the U-Net training): then it is not measurable here
-      const hidden = max1 <= Math.max(max0, rss0);
-      rows.push({ metric: 'peak memory growth, predicting a 4096x4096 RGB image band by band', value: peak / 2 ** 20, unit: 'MiB', note: `${(dt / 1000).toFixed(1)} s; its whole stack would be ${((perMp * n * n) / 1e6 / 1024).toFixed(1)} GiB; output ${(pred.probs.byteLength / 2 ** 20).toFixed(0)} MiB probabilities incl.${hidden ? `; NOT MEASURED in this run: the process's earlier peak RSS (${(max0 / 2 ** 30).toFixed(2)} GiB, from the U-Net training) stayed above it (BENCH_LIVE_UNET_S=0 measures it)` : ''}` });
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-live-mem-'));
+      try {
+        fs.writeFileSync(path.join(dir, 'model.bin'), encodeLiveModel(pm));
+        fs.writeFileSync(path.join(dir, 'tile.rgb'), big.data as Uint8Array);
+        const r = spawnSync(path.join(root, 'node_modules/.bin/vite-node'), [path.join(root, 'test/bench/live-memory-child.ts'), '--', path.join(dir, 'model.bin'), path.join(dir, 'tile.rgb'), String(n)], { cwd: root, encoding: 'utf8' });
+        const line = r.stdout.trim().split('\n').pop() ?? '';
+        if (r.status !== 0 || !line.startsWith('{')) throw new Error(`the 4096² memory child failed (${r.status}): ${r.stderr.slice(-400)}`);
+        const m = JSON.parse(line) as { rssBefore: number; maxRss: number; seconds: number; probsBytes: number };
+        rows.push({ metric: 'peak memory growth, predicting a 4096x4096 RGB image band by band', value: Math.max(0, m.maxRss - m.rssBefore) / 2 ** 20, unit: 'MiB', note: `${m.seconds.toFixed(1)} s; fresh child process, peak RSS above its RSS after building the 48 MiB input; its whole stack would be ${((perMp * n * n) / 1e6 / 1024).toFixed(1)} GiB; output ${(m.probsBytes / 2 ** 20).toFixed(0)} MiB probabilities incl.` });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     }
     rows.push({ metric: 'forest training, all models of this run', value: median(trainTimes) / 1000, unit: 's (median)', note: `max ${(Math.max(...trainTimes) / 1000).toFixed(2)} s over ${trainTimes.length} models` });
 
