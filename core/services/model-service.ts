@@ -262,7 +262,18 @@ export function createModelServices(registry: ProjectRegistry, emit: Emit, notif
             const repo = store.models;
             const active = repo.active();
             if (!active) throw new AppError('not-found', 'No model is active yet. Train a model or select a version first.');
-            const items = ids.map((id) => ({ id, path: store.images.get(id)!.path }));
+            // every file through core/store/project-paths: an image whose stored path leads outside the
+            // project (or its import folder), or is missing, is skipped with its reason; the others run
+            const items: { id: number; path: string }[] = [];
+            for (const id of ids) {
+              try {
+                items.push({ id, path: resolveImageFile(store.dir, store.images.get(id)!) });
+              } catch (err) {
+                finish.failed++;
+                finish.errors.push({ imageId: id, message: AppError.from(err).message });
+              }
+            }
+            if (!items.length) throw new AppError('io', `None of the ${ids.length} image(s) could be read: ${finish.errors[0]!.message}`);
             // decoding and prediction run in the ML worker: the host (and the UI it serves) stays responsive
             const job = m.PredictionJob.start(
               { weights: repo.getWeights(active.id), config: active.kind === 'live' ? (m.parseLiveModelConfig(active.config) as never) : m.modelConfigOf(active), kind: active.kind, versionId: active.id, items, minAreaPx: minObjectPx ?? DEFAULT_MIN_OBJECT_PX },

@@ -7,7 +7,7 @@
  */
 import type { FeatureStack } from './feature-types';
 import { finish, predictStack, type LiveModel, type LivePrediction } from './live-classifier';
-import { ForestInputError, predictForest } from './random-forest';
+import { ForestInputError, predictForestRows } from './random-forest';
 
 /** images up to this many pixels are predicted at every pixel while Live is on */
 export const LIVE_FULL_RES_PX = 640 * 640;
@@ -28,40 +28,44 @@ export function predictStackCoarse(model: LiveModel, stack: FeatureStack, stride
   const gh = Math.ceil(h / stride);
   // the centre pixel of each cell (clamped into the image)
   const px = (g: number, size: number) => Math.min(size - 1, g * stride + (stride >> 1));
-  const x = new Float32Array(gw * gh * f);
-  for (let gy = 0; gy < gh; gy++) {
+  const rows = new Int32Array(gw * gh);
+  for (let gy = 0, r = 0; gy < gh; gy++) {
     const sy = px(gy, h);
-    for (let gx = 0; gx < gw; gx++) {
-      const o = (sy * w + px(gx, w)) * f;
-      x.set(stack.data.subarray(o, o + f), (gy * gw + gx) * f);
-    }
+    for (let gx = 0; gx < gw; gx++) rows[r++] = (sy * w + px(gx, w)) * f;
   }
-  const grid = predictForest(model.forest, x, gw * gh);
+  const grid = predictForestRows(model.forest, stack.data, rows);
   // bilinear between the sample points (their image positions px(g)); outside them: the edge value
   const probs = new Float32Array(w * h * K);
-  const pos = (i: number, size: number, gsize: number): [number, number, number] => {
-    const t = (i - (stride >> 1)) / stride;
-    const g0 = Math.max(0, Math.min(gsize - 1, Math.floor(t)));
-    const g1 = Math.min(gsize - 1, g0 + 1);
-    const p0 = px(g0, size);
-    const p1 = px(g1, size);
-    const a = p1 > p0 ? Math.max(0, Math.min(1, (i - p0) / (p1 - p0))) : 0;
-    return [g0, g1, a];
+  const taps = (size: number, gsize: number) => {
+    const g0 = new Int32Array(size);
+    const g1 = new Int32Array(size);
+    const a = new Float64Array(size);
+    for (let i = 0; i < size; i++) {
+      const t = (i - (stride >> 1)) / stride;
+      g0[i] = Math.max(0, Math.min(gsize - 1, Math.floor(t)));
+      g1[i] = Math.min(gsize - 1, g0[i]! + 1);
+      const p0 = px(g0[i]!, size);
+      const p1 = px(g1[i]!, size);
+      a[i] = p1 > p0 ? Math.max(0, Math.min(1, (i - p0) / (p1 - p0))) : 0;
+    }
+    return { g0, g1, a };
   };
-  const cols = Array.from({ length: w }, (_, xx) => pos(xx, w, gw));
+  const tc = taps(w, gw);
+  const tr = taps(h, gh);
   for (let y = 0; y < h; y++) {
-    const [r0, r1, b] = pos(y, h, gh);
-    for (let xx = 0; xx < w; xx++) {
-      const [c0, c1, a] = cols[xx]!;
-      const i00 = (r0 * gw + c0) * K;
-      const i01 = (r0 * gw + c1) * K;
-      const i10 = (r1 * gw + c0) * K;
-      const i11 = (r1 * gw + c1) * K;
-      const o = (y * w + xx) * K;
-      for (let c = 0; c < K; c++) {
+    const r0 = tr.g0[y]! * gw;
+    const r1 = tr.g1[y]! * gw;
+    const b = tr.a[y]!;
+    for (let xx = 0, o = y * w * K; xx < w; xx++) {
+      const a = tc.a[xx]!;
+      const i00 = (r0 + tc.g0[xx]!) * K;
+      const i01 = (r0 + tc.g1[xx]!) * K;
+      const i10 = (r1 + tc.g0[xx]!) * K;
+      const i11 = (r1 + tc.g1[xx]!) * K;
+      for (let c = 0; c < K; c++, o++) {
         const top = grid[i00 + c]! * (1 - a) + grid[i01 + c]! * a;
         const bot = grid[i10 + c]! * (1 - a) + grid[i11 + c]! * a;
-        probs[o + c] = top * (1 - b) + bot * b;
+        probs[o] = top * (1 - b) + bot * b;
       }
     }
   }

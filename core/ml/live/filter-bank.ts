@@ -14,6 +14,8 @@
  * s/f >= 1 px, the box's own variance (f^2-1)/12 subtracted) and bilinearly upsampled;
  * derivatives are rescaled by 1/f per order, so values stay in full-resolution units.
  * Borders are mirrored (x = -1 reads x = 1).
+ * This is the reference and the fallback: compute-feature-stack.ts runs the same bank on SIMD wasm
+ * kernels (filter-bank-wasm.ts) where they are available.
  */
 import type { FilterName } from './feature-types';
 
@@ -138,7 +140,7 @@ export function downsampleBox(src: Float32Array, w: number, h: number, f: number
 }
 
 /** Precomputed bilinear taps from a level of factor f back to n full-resolution positions. */
-function upTaps(n: number, dn: number, f: number): { i0: Int32Array; i1: Int32Array; t: Float32Array } {
+export function upTaps(n: number, dn: number, f: number): { i0: Int32Array; i1: Int32Array; t: Float32Array } {
   const i0 = new Int32Array(n);
   const i1 = new Int32Array(n);
   const t = new Float32Array(n);

@@ -7,6 +7,7 @@
  * averages them. Trees are flat typed arrays (serialisable as plain arrays).
  */
 import { createRng, type Rng } from '../train/rng';
+import { withLiveKernels, type LiveKernels } from '../wasm-kernels/live-kernels';
 
 export interface ForestOptions {
   trees?: number;
@@ -200,10 +201,137 @@ export function trainForest(x: Float32Array, y: Uint8Array, w: Float32Array | nu
   return { classes: K, features: f, trees: out };
 }
 
-/** Class probabilities (n x classes) of n rows of features (row-major, forest.features wide). */
+/**
+ * A forest as the wasm kernel reads it: 4 words per node {feature, threshold, left, right}, node
+ * indices over all trees; a leaf is {-1, -inf, itself, itself}, so a row that reaches it stays
+ * there while the other rows of its group of eight descend.
+ */
+interface PackedForest {
+  nodes: Int32Array;
+  roots: Int32Array;
+  depth: Int32Array;
+  value: Float32Array;
+}
+const packed = new WeakMap<RandomForest, PackedForest>();
+
+function pack(forest: RandomForest): PackedForest {
+  let p = packed.get(forest);
+  if (p) return p;
+  const total = forest.trees.reduce((a, t) => a + t.feature.length, 0);
+  const nodes = new Int32Array(total * 4);
+  const thr = new Float32Array(nodes.buffer);
+  const value = new Float32Array(total * forest.classes);
+  const roots = new Int32Array(forest.trees.length);
+  const depth = new Int32Array(forest.trees.length);
+  let base = 0;
+  forest.trees.forEach((t, k) => {
+    roots[k] = base;
+    const m = t.feature.length;
+    const d = new Int32Array(m);
+    for (let i = 0; i < m; i++) {
+      const o = (base + i) * 4;
+      const leaf = t.feature[i]! < 0;
+      const l = t.left[i]!;
+      const r = t.right[i]!;
+      if (!leaf && !(l >= 0 && l < m && r >= 0 && r < m)) throw new ForestInputError(`tree ${k} node ${i} has children ${l}, ${r} outside its ${m} nodes`);
+      nodes[o] = leaf ? -1 : t.feature[i]!;
+      thr[o + 1] = leaf ? -Infinity : t.threshold[i]!;
+      nodes[o + 2] = base + (leaf ? i : l);
+      nodes[o + 3] = base + (leaf ? i : r);
+    }
+    // depth: longest root-to-leaf path (iterative; children need not follow their parent)
+    let deepest = 0;
+    const stack = [0];
+    d[0] = 0;
+    while (stack.length) {
+      const i = stack.pop()!;
+      if (t.feature[i]! < 0) deepest = Math.max(deepest, d[i]!);
+      else {
+        if (d[i]! >= m) throw new ForestInputError(`tree ${k} has a cycle`);
+        for (const c of [t.left[i]!, t.right[i]!]) {
+          d[c] = d[i]! + 1;
+          stack.push(c);
+        }
+      }
+    }
+    depth[k] = deepest;
+    value.set(t.value, base * forest.classes);
+    base += m;
+  });
+  packed.set(forest, (p = { nodes, roots, depth, value }));
+  return p;
+}
+
+/** rows predicted per wasm call (their features copied in, probabilities copied out) */
+const PREDICT_CHUNK = 4096;
+
+/**
+ * rows: null (x holds rows 0..n-1, f values each) or the element offset in x of each of the n
+ * rows (gathered straight into wasm memory, no copy of the gathered table).
+ */
+function predictWasm(K: LiveKernels, forest: RandomForest, x: Float32Array, n: number, rows: Int32Array | null, out: Float32Array): Float32Array {
+  const { features: f, classes: C } = forest;
+  const p = pack(forest);
+  const nodes = K.put(p.nodes);
+  const roots = K.put(p.roots);
+  const depth = K.put(p.depth);
+  const value = K.put(p.value);
+  const chunk = Math.min(n, PREDICT_CHUNK);
+  const xp = K.alloc(chunk * f);
+  const op = K.alloc(chunk * C);
+  const inv = 1 / forest.trees.length;
+  for (let i0 = 0; i0 < n; i0 += chunk) {
+    const m = Math.min(chunk, n - i0);
+    const xv = K.f32(xp, m * f);
+    if (!rows) xv.set(x.subarray(i0 * f, (i0 + m) * f));
+    else
+      for (let i = 0, r = 0; i < m; i++) {
+        const o = rows[i0 + i]!;
+        for (let j = 0; j < f; j++, r++) xv[r] = x[o + j]!;
+      }
+    K.k.rf_predict(xp, m, f, nodes, roots, depth, forest.trees.length, value, C, inv, op);
+    out.set(K.f32(op, m * C), i0 * C);
+  }
+  return out;
+}
+
+/**
+ * Class probabilities (n x classes) of n rows of features (row-major, forest.features wide). On
+ * the SIMD wasm kernel (c/filter-bank.c rf_predict) where it runs, else in TS; both give the
+ * same float32 results bit for bit.
+ */
 export function predictForest(forest: RandomForest, x: Float32Array, n: number, out: Float32Array = new Float32Array(n * forest.classes)): Float32Array {
-  const { features: f, classes: K, trees } = forest;
+  const { features: f } = forest;
   if (x.length < n * f) throw new ForestInputError(`features have ${x.length} values; ${n} rows x ${f} features need ${n * f}`);
+  return predictWith(forest, x, n, null, out);
+}
+
+/**
+ * predictForest of the rows of x that start at the element offsets `rows` (e.g. every other
+ * pixel of a feature stack), without gathering them into a table first.
+ */
+export function predictForestRows(forest: RandomForest, x: Float32Array, rows: Int32Array, out: Float32Array = new Float32Array(rows.length * forest.classes)): Float32Array {
+  const { features: f } = forest;
+  for (let i = 0; i < rows.length; i++) if (!(rows[i]! >= 0 && rows[i]! + f <= x.length)) throw new ForestInputError(`row ${i} starts at ${rows[i]}, outside the ${x.length} feature values`);
+  return predictWith(forest, x, rows.length, rows, out);
+}
+
+function predictWith(forest: RandomForest, x: Float32Array, n: number, rows: Int32Array | null, out: Float32Array): Float32Array {
+  const { features: f, classes: K } = forest;
+  const ts = () => {
+    if (!rows) return predictForestTs(forest, x, n, out);
+    const g = new Float32Array(n * f);
+    for (let i = 0, r = 0; i < n; i++) for (let j = 0; j < f; j++, r++) g[r] = x[rows[i]! + j]!;
+    return predictForestTs(forest, g, n, out);
+  };
+  if (n <= 0 || !forest.trees.length) return ts();
+  const nodes = forest.trees.reduce((a, t) => a + t.feature.length, 0);
+  const bytes = 4 * (nodes * (4 + K) + 2 * forest.trees.length + Math.min(n, PREDICT_CHUNK) * (f + K)) + 2 ** 16;
+  return withLiveKernels(bytes, (k) => predictWasm(k, forest, x, n, rows, out), ts);
+}
+
+function predictForestTs(forest: RandomForest, x: Float32Array, n: number, out: Float32Array): Float32Array {
+  const { features: f, classes: K, trees } = forest;
   out.fill(0, 0, n * K);
   const inv = 1 / trees.length;
   for (const t of trees) {

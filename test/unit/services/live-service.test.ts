@@ -221,6 +221,34 @@ describe('live service', () => {
     expect(iouWithDisc(p!.labelMap, 0)).toBeGreaterThan(0.7);
   }, 120_000);
 
+  it('batch pre-label skips an image whose file leads outside the project, with its reason, and labels the rest', async () => {
+    // d4 (referenced where it was imported from) becomes a symbolic link to a file outside that folder
+    const copy = path.join(tmp, 'imgs', 'd4.png');
+    const outsideFile = path.join(tmp, 'outside.png');
+    fs.copyFileSync(copy, outsideFile);
+    fs.rmSync(copy);
+    fs.symlinkSync(outsideFile, copy);
+    try {
+      const { jobId } = await svc.impl.predictions.prelabel(pid, { imageIds: [ids[1]!, ids[4]!] });
+      await svc.waitForJob(jobId);
+      const fin = events.find((e) => e.name === 'predictions.onDidFinish' && (e.payload as { jobId: string }).jobId === jobId)!.payload as { done: number; failed: number; error?: string; errors: { imageId: number; message: string }[] };
+      expect(fin.error).toBeUndefined();
+      expect(fin.done).toBe(1);
+      expect(fin.failed).toBe(1);
+      expect(fin.errors).toEqual([{ imageId: ids[4], message: expect.stringMatching(/outside/) }]);
+      expect((await svc.impl.predictions.latest(pid, ids[1]!))?.labelMap).toBeTruthy();
+      // only that image: alone, the job says why nothing ran
+      const only = await svc.impl.predictions.prelabel(pid, { imageIds: [ids[4]!] });
+      await svc.waitForJob(only.jobId);
+      const fin2 = events.find((e) => e.name === 'predictions.onDidFinish' && (e.payload as { jobId: string }).jobId === only.jobId)!.payload as { done: number; error?: string };
+      expect(fin2.done).toBe(0);
+      expect(fin2.error).toMatch(/None of the 1 image\(s\) could be read: .*outside/);
+    } finally {
+      fs.rmSync(copy);
+      fs.copyFileSync(outsideFile, copy);
+    }
+  }, 120_000);
+
   it('live forest vs U-Net on the same validation images: the better one proposes by default, and the version says why', async () => {
     const finishOf = (jobId: string) => events.find((e) => e.name === 'training.onDidFinish' && (e.payload as { jobId: string }).jobId === jobId)?.payload as { ok: boolean; versionId?: number; activated?: boolean; activation?: string; error?: string } | undefined;
     const liveActive = (await svc.impl.models.list(pid)).find((x) => x.isActive)!;
