@@ -378,24 +378,17 @@ export class ZeroShotSegmenter {
     return { mask: out.mask, score: out.score, roi: out.roi, scale: out.scale, sources, ms: performance.now() - t0, featureMs: this.featureMs };
   }
 
-  /**
-   * The first margin around the extent: the smallest (growing by 1.5x from ~1.5 % of the image
-   * side) whose square ring around the extent mostly differs in colour from the pixels at the
-   * positive clicks, times 1.5 — so the background model sees background, not the object.
-   */
-  private ringMargin(clicks: readonly Click[], ex: Box): number {
-    const img = this.image!;
-    const { width: W, height: H, channels: C, data } = img;
-    const pos = clicks.filter((c) => c.positive);
-    const m0 = Math.max(6, this.options.marginFraction * Math.max(W, H));
-    if (!pos.length) return m0 * 1.5;
-    // seed colour statistics (3 px disks)
+  /** Colour of the 7x7 patches at the clicks: per channel mean and a tolerance of 2.5 sd + 0.06. */
+  private patchColour(clicks: readonly Click[]): { mean: Float64Array; tol: Float64Array } {
+    const { width: W, height: H, channels: C, data } = this.image!;
     const mean = new Float64Array(C);
     const sq = new Float64Array(C);
     let n = 0;
-    for (const c of pos) {
-      for (let y = Math.max(0, Math.round(c.y) - 3); y <= Math.min(H - 1, Math.round(c.y) + 3); y++) {
-        for (let x = Math.max(0, Math.round(c.x) - 3); x <= Math.min(W - 1, Math.round(c.x) + 3); x++) {
+    for (const c of clicks) {
+      const cx = Math.round(c.x);
+      const cy = Math.round(c.y);
+      for (let y = Math.max(0, cy - 3); y <= Math.min(H - 1, cy + 3); y++) {
+        for (let x = Math.max(0, cx - 3); x <= Math.min(W - 1, cx + 3); x++) {
           for (let k = 0; k < C; k++) {
             const v = data[(y * W + x) * C + k]! * this.valueScale;
             mean[k]! += v;
@@ -408,9 +401,31 @@ export class ZeroShotSegmenter {
     const tol = new Float64Array(C);
     for (let k = 0; k < C; k++) {
       mean[k]! /= n;
-      const sd = Math.sqrt(Math.max(0, sq[k]! / n - mean[k]! ** 2));
-      tol[k] = 2.5 * sd + 0.06;
+      tol[k] = 2.5 * Math.sqrt(Math.max(0, sq[k]! / n - mean[k]! ** 2)) + 0.06;
     }
+    return { mean, tol };
+  }
+
+  /** true when pixel (x, y) lies within the patch colour's tolerance (normalised distance <= sqrt(C)) */
+  private sameColour(model: { mean: Float64Array; tol: Float64Array }, x: number, y: number): boolean {
+    const { width: W, channels: C, data } = this.image!;
+    let d2 = 0;
+    for (let k = 0; k < C; k++) d2 += ((data[(y * W + x) * C + k]! * this.valueScale - model.mean[k]!) / model.tol[k]!) ** 2;
+    return d2 <= C;
+  }
+
+  /**
+   * The first margin around the extent: the smallest (growing by 1.5x from ~1.5 % of the image
+   * side) whose square ring around the extent mostly differs in colour from the pixels at the
+   * positive clicks, times 1.5 — so the background model sees background, not the object.
+   */
+  private ringMargin(clicks: readonly Click[], ex: Box): number {
+    const img = this.image!;
+    const { width: W, height: H } = img;
+    const pos = clicks.filter((c) => c.positive);
+    const m0 = Math.max(6, this.options.marginFraction * Math.max(W, H));
+    if (!pos.length) return m0 * 1.5;
+    const model = this.patchColour(pos);
     const maxM = this.options.maxMarginFraction * Math.max(W, H);
     for (let m = m0; ; m *= 1.5) {
       const x0 = Math.round(ex.x0 - m);
@@ -422,9 +437,7 @@ export class ZeroShotSegmenter {
       const test = (x: number, y: number) => {
         if (x < 0 || y < 0 || x >= W || y >= H) return;
         total++;
-        let d2 = 0;
-        for (let k = 0; k < C; k++) d2 += ((data[(y * W + x) * C + k]! * this.valueScale - mean[k]!) / tol[k]!) ** 2;
-        if (d2 <= C) same++;
+        if (this.sameColour(model, x, y)) same++;
       };
       const step = Math.max(1, Math.floor((x1 - x0 + y1 - y0) / 200));
       for (let x = x0; x <= x1; x += step) {
@@ -449,27 +462,10 @@ export class ZeroShotSegmenter {
    */
   private clickRadius(c: Click): number {
     const img = this.image!;
-    const { width: W, height: H, channels: C, data } = img;
+    const { width: W, height: H } = img;
     const cx = Math.round(c.x);
     const cy = Math.round(c.y);
-    const mean = new Float64Array(C);
-    const sq = new Float64Array(C);
-    let n = 0;
-    for (let y = Math.max(0, cy - 3); y <= Math.min(H - 1, cy + 3); y++) {
-      for (let x = Math.max(0, cx - 3); x <= Math.min(W - 1, cx + 3); x++) {
-        for (let k = 0; k < C; k++) {
-          const v = data[(y * W + x) * C + k]! * this.valueScale;
-          mean[k]! += v;
-          sq[k]! += v * v;
-        }
-        n++;
-      }
-    }
-    const tol = new Float64Array(C);
-    for (let k = 0; k < C; k++) {
-      mean[k]! /= n;
-      tol[k] = 2.5 * Math.sqrt(Math.max(0, sq[k]! / n - mean[k]! ** 2)) + 0.06;
-    }
+    const model = this.patchColour([c]);
     const maxR = this.options.maxMarginFraction * Math.max(W, H);
     let r = 2;
     for (; r < maxR; r *= 1.25) {
@@ -480,9 +476,7 @@ export class ZeroShotSegmenter {
         const y = Math.round(cy + r * Math.sin((a * Math.PI) / 16));
         if (x < 0 || y < 0 || x >= W || y >= H) continue;
         total++;
-        let d2 = 0;
-        for (let k = 0; k < C; k++) d2 += ((data[(y * W + x) * C + k]! * this.valueScale - mean[k]!) / tol[k]!) ** 2;
-        if (d2 > C) diff++;
+        if (!this.sameColour(model, x, y)) diff++;
       }
       if (total === 0 || diff > this.options.radiusDiffFraction * total) break;
     }
