@@ -11,7 +11,7 @@
  *
  * Not re-entrant: one computation at a time per thread (each worker has its own instance).
  */
-import { nativeWasmBytes } from './native-kernels';
+import { envSwitch, kernelModule } from './native-kernels';
 
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -104,12 +104,7 @@ let module: object | null = null;
 let failure: string | null = null;
 let instance: LiveKernels | null = null;
 let busy = false;
-let enabled = readEnvSwitch();
-
-function readEnvSwitch(): boolean {
-  const v = typeof process !== 'undefined' ? process.env?.['MASKWRIGHT_LIVE_WASM'] : undefined;
-  return !(v === '0' || v === 'off' || v === 'false');
-}
+let enabled = envSwitch('MASKWRIGHT_LIVE_WASM');
 
 /** Turns the wasm path of features and predict on or off (on by default); returns the previous setting. */
 export function setLiveKernelsEnabled(on: boolean): boolean {
@@ -128,11 +123,9 @@ export function liveKernelsUnavailable(): string | null {
 
 function compile(): object | null {
   if (module || failure) return module;
-  try {
-    module = new WA!.Module(nativeWasmBytes());
-  } catch (e) {
-    failure = `the kernel module does not compile here (${e instanceof Error ? e.message : String(e)})`;
-  }
+  const k = kernelModule();
+  module = k.module;
+  failure = k.failure;
   return module;
 }
 

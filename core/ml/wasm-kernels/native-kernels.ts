@@ -53,14 +53,9 @@ export interface NativeKernels {
 
 let compiled: object | null = null;
 let failure: string | null = null;
-let enabled = readEnvSwitch();
+let enabled = envSwitch('MASKWRIGHT_NATIVE_KERNELS');
 /** per backend memory: our bound kernels, or null where they cannot be bound to it */
 const bound = new WeakMap<object, NativeKernels | null>();
-
-function readEnvSwitch(): boolean {
-  const v = typeof process !== 'undefined' ? process.env?.['MASKWRIGHT_NATIVE_KERNELS'] : undefined;
-  return !(v === '0' || v === 'off' || v === 'false');
-}
 
 /** Turns our native kernels on or off (they are on by default); returns the previous setting. */
 export function setNativeKernelsEnabled(on: boolean): boolean {
@@ -87,14 +82,34 @@ export function nativeWasmBytes(): Uint8Array {
 
 export { NATIVE_WASM_SHA256 };
 
-function compile(): object | null {
-  if (compiled || failure) return compiled;
-  try {
-    compiled = new WA.Module(nativeWasmBytes());
-  } catch (e) {
-    failure = `the kernel module does not compile here (${e instanceof Error ? e.message : String(e)}): no SIMD?`;
+let compileFailure: string | null = null;
+
+/**
+ * The kernel module, compiled once per thread and shared by the tfjs kernels here and the live
+ * classifier's kernels (live-kernels.ts), or why it does not compile (null module).
+ */
+export function kernelModule(): { module: object | null; failure: string | null } {
+  if (!compiled && !compileFailure) {
+    try {
+      if (!WA) throw new Error('no WebAssembly here');
+      compiled = new WA.Module(nativeWasmBytes());
+    } catch (e) {
+      compileFailure = `the kernel module does not compile here (${e instanceof Error ? e.message : String(e)}): no SIMD?`;
+    }
   }
-  return compiled;
+  return { module: compiled, failure: compileFailure };
+}
+
+/** An on-by-default switch read from the environment: '0', 'off' or 'false' turn it off. */
+export function envSwitch(name: string): boolean {
+  const v = typeof process !== 'undefined' ? process.env?.[name] : undefined;
+  return !(v === '0' || v === 'off' || v === 'false');
+}
+
+function compile(): object | null {
+  const { module, failure: f } = kernelModule();
+  if (f && !failure) failure = f;
+  return module;
 }
 
 function memoryOf(backend: KernelBackend): WasmMemory | null {
