@@ -287,6 +287,3 @@ const suite: BenchSuite = {
 };
 
 export default suite;
-
-/** the bench's helpers, for ad-hoc runs */
-export const __dev = { pickObjects, view, runNoc, runNocWith, zeroStep, modelStep, clickModel, loadFruit, newStats };
